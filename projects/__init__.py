@@ -1,0 +1,1 @@
+"""Methods built on labeleff, one sub-package each (importable as `labeleff.projects.<name>`)."""

@@ -1,0 +1,1 @@
+"""mic_uda (placeholder: filled by its issue)."""

@@ -1,0 +1,1 @@
+"""pretrain (placeholder: filled by its issue)."""

@@ -1,0 +1,1 @@
+"""ps_mt (placeholder: filled by its issue)."""

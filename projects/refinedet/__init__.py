@@ -1,0 +1,1 @@
+"""refinedet (placeholder: filled by its issue)."""

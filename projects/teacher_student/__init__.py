@@ -1,0 +1,1 @@
+"""teacher_student (placeholder: filled by its issue)."""

@@ -1,0 +1,1 @@
+"""yolox (placeholder: filled by its issue)."""
