@@ -1,0 +1,16 @@
+"""Learning-rate multipliers: linear warm-up then steps (Detectron2's WarmupParamScheduler)."""
+from detectron2.config import LazyCall as L
+from detectron2.solver import WarmupParamScheduler
+from fvcore.common.param_scheduler import MultiStepParamScheduler
+
+
+def multistep(max_iter, steps, warmup_iters=1000, gamma=0.1, warmup_factor=0.001):
+    """Multiplier node: x1 until steps[0], x gamma after each step; linear warm-up first."""
+    values = [gamma**i for i in range(len(steps) + 1)]
+    return L(WarmupParamScheduler)(
+        scheduler=L(MultiStepParamScheduler)(
+            values=values, milestones=list(steps), num_updates=max_iter
+        ),
+        warmup_length=warmup_iters / max_iter,
+        warmup_factor=warmup_factor,
+    )

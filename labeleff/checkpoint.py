@@ -1,0 +1,54 @@
+"""A DetectionCheckpointer whose files are written atomically (temp file + os.replace)."""
+import os
+import tempfile
+
+import torch
+from detectron2.checkpoint import DetectionCheckpointer
+
+__all__ = ["AtomicCheckpointer", "atomic_write_bytes"]
+
+
+def _atomic_write(path: str, write_fn, mode: str):
+    """Write through `write_fn(f)` into a temp file beside `path`, fsync, then rename over `path`.
+
+    A crash mid-write leaves the previous file intact (rename is atomic on POSIX).
+    """
+    d = os.path.dirname(os.path.abspath(path))
+    os.makedirs(d, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=d)
+    try:
+        with os.fdopen(fd, mode) as f:
+            write_fn(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def atomic_write_bytes(path: str, data: bytes):
+    _atomic_write(path, lambda f: f.write(data), "wb")
+
+
+class AtomicCheckpointer(DetectionCheckpointer):
+    """Same files as `DetectionCheckpointer`, but `model_*.pth` and `last_checkpoint` are never left
+    half-written: a run killed while saving keeps the previous checkpoint loadable."""
+
+    def save(self, name: str, **kwargs) -> None:
+        if not self.save_dir or not self.save_to_disk:
+            return
+        data = {"model": self.model.state_dict()}
+        for key, obj in self.checkpointables.items():
+            data[key] = obj.state_dict()
+        data.update(kwargs)
+        basename = f"{name}.pth"
+        save_file = os.path.join(self.save_dir, basename)
+        self.logger.info(f"Saving checkpoint to {save_file}")
+        _atomic_write(save_file, lambda f: torch.save(data, f), "wb")
+        self.tag_last_checkpoint(basename)
+
+    def tag_last_checkpoint(self, last_filename_basename: str) -> None:
+        path = os.path.join(self.save_dir, "last_checkpoint")
+        _atomic_write(path, lambda f: f.write(last_filename_basename.encode()), "wb")

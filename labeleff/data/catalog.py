@@ -1,0 +1,54 @@
+"""Registering datasets from a config's `datasets` node into Detectron2's catalog."""
+import logging
+import os
+
+from detectron2.config import instantiate
+from detectron2.data import DatasetCatalog, MetadataCatalog
+from detectron2.data.datasets import register_coco_instances
+
+__all__ = ["register_coco", "register_datasets", "datasets_root"]
+
+logger = logging.getLogger(__name__)
+
+
+def datasets_root() -> str:
+    """Where datasets live: `$LABELEFF_DATASETS`, else `<repo>/datasets`."""
+    default = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "datasets")
+    return os.environ.get("LABELEFF_DATASETS", default)
+
+
+def register_coco(name: str, json_file: str, image_root: str, metadata: dict = None) -> str:
+    """Register a COCO-format detection dataset under `name` (idempotent) and return `name`.
+
+    Raises FileNotFoundError naming the missing json or image folder, and ValueError if `name`
+    is already registered with different files.
+    """
+    if not os.path.isfile(json_file):
+        raise FileNotFoundError(f"dataset '{name}': annotation file not found: {json_file}")
+    if not os.path.isdir(image_root):
+        raise FileNotFoundError(f"dataset '{name}': image folder not found: {image_root}")
+    if name in DatasetCatalog.list():
+        meta = MetadataCatalog.get(name)
+        same = (os.path.abspath(getattr(meta, "json_file", "")) == os.path.abspath(json_file)
+                and os.path.abspath(getattr(meta, "image_root", "")) == os.path.abspath(image_root))
+        if not same:
+            raise ValueError(
+                f"dataset '{name}' is already registered with json_file="
+                f"{getattr(meta, 'json_file', '?')}; cannot re-register it with {json_file}"
+            )
+        return name
+    register_coco_instances(name, dict(metadata or {}), json_file, image_root)
+    return name
+
+
+def register_datasets(cfg) -> list:
+    """Instantiate every node of `cfg.datasets` (each a LazyCall of a register function that
+    returns the registered name). Returns the names. A config without `datasets` registers none."""
+    if "datasets" not in cfg or cfg.datasets is None:
+        return []
+    names = []
+    for key in list(cfg.datasets.keys()):
+        name = instantiate(cfg.datasets[key])
+        names.append(name)
+    logger.info(f"Registered datasets: {names}")
+    return names

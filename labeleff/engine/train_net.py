@@ -1,0 +1,171 @@
+"""tools/train_net.py's logic: LazyConfig in, Detectron2 trainer + hooks, launch on N processes.
+
+Config contract (docs/CONTRIBUTING.md): `model`, `dataloader.{train,test,evaluator}`, `optimizer`,
+`lr_multiplier`, `train` (configs/common/train.py) and optionally `datasets` (registration nodes).
+"""
+import argparse
+import logging
+import os
+import sys
+
+import torch
+from detectron2.config import instantiate
+from detectron2.engine import AMPTrainer, SimpleTrainer, default_setup, default_writers, hooks, launch
+from detectron2.engine.defaults import create_ddp_model
+from detectron2.evaluation import inference_on_dataset, print_csv_format
+from detectron2.utils import comm
+from torch.nn.parallel import DistributedDataParallel
+
+from ..checkpoint import AtomicCheckpointer
+from ..config import load_config
+from ..data import register_datasets
+
+logger = logging.getLogger("labeleff")
+
+__all__ = ["parse_args", "main", "do_train", "do_test", "build_trainer", "unwrap"]
+
+
+def unwrap(model):
+    """The module inside DistributedDataParallel (never strip prefixes by hand)."""
+    return model.module if isinstance(model, DistributedDataParallel) else model
+
+
+def parse_args(argv=None):
+    """Detectron2's usual flags; trailing `key=value` pairs are config overrides."""
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--config-file", required=True, metavar="FILE", help="a Python LazyConfig file")
+    p.add_argument("--resume", action="store_true", help="resume from the output dir's last checkpoint")
+    p.add_argument("--eval-only", action="store_true", help="evaluate train.init_checkpoint")
+    p.add_argument("--num-gpus", type=int, default=1,
+                   help="processes per machine (GPUs; on a CPU-only machine: GLOO processes)")
+    p.add_argument("--num-machines", type=int, default=1)
+    p.add_argument("--machine-rank", type=int, default=0)
+    port = 2**15 + 2**14 + hash(os.getuid() if sys.platform != "win32" else 1) % 2**14
+    p.add_argument("--dist-url", default=f"tcp://127.0.0.1:{port}")
+    p.add_argument("opts", nargs=argparse.REMAINDER, default=[], help="config overrides key=value")
+    args = p.parse_args(argv)
+    args.opts = [o for o in args.opts if o != "--"]
+    return args
+
+
+def _eval_models(model):
+    """{prefix: module} to evaluate: the model's own `evaluation_models()` if it has one."""
+    m = unwrap(model)
+    if hasattr(m, "evaluation_models"):
+        return m.evaluation_models()
+    return {"": model}
+
+
+def do_test(cfg, model):
+    """Evaluate on `cfg.dataloader.test` with `cfg.dataloader.evaluator`; returns flat results.
+
+    Models with `evaluation_models()` (teacher/student) are evaluated one by one and their
+    metrics prefixed with `teacher/`, `student/`.
+    """
+    if "evaluator" not in cfg.dataloader or cfg.dataloader.evaluator is None:
+        return {}
+    results = {}
+    for prefix, m in _eval_models(model).items():
+        res = inference_on_dataset(m, instantiate(cfg.dataloader.test),
+                                   instantiate(cfg.dataloader.evaluator))
+        if comm.is_main_process():
+            logger.info(f"Evaluation results{' of ' + prefix if prefix else ''}:")
+            print_csv_format(res)
+        for task, metrics in res.items():
+            key = f"{prefix}/{task}" if prefix else task
+            results[key] = metrics
+    if cfg.train.get("vis_period", 0) and comm.is_main_process():
+        from ..visualize import visualize_predictions
+
+        out = os.path.join(cfg.train.output_dir, "predictions")
+        for prefix, m in _eval_models(model).items():
+            visualize_predictions(unwrap(m), cfg, os.path.join(out, prefix) if prefix else out,
+                                  max_images=4)
+    return results
+
+
+def build_trainer(cfg, model, data_loader, optimizer):
+    """`cfg.train.trainer` (LazyCall with model/data_loader/optimizer injected) or the default
+    `AMPTrainer` / `SimpleTrainer`."""
+    node = cfg.train.get("trainer", None)
+    if node is None:
+        cls = AMPTrainer if cfg.train.amp.enabled else SimpleTrainer
+        return cls(model, data_loader, optimizer)
+    target = node._target_
+    kwargs = {k: v for k, v in node.items() if k != "_target_"}
+    kwargs = instantiate(kwargs) if kwargs else {}
+    if isinstance(target, str):
+        from detectron2.utils.registry import locate
+
+        target = locate(target)
+    return target(model=model, data_loader=data_loader, optimizer=optimizer, **kwargs)
+
+
+def _ddp(cfg, model):
+    kwargs = dict(cfg.train.ddp)
+    if comm.get_world_size() > 1 and not str(cfg.train.device).startswith("cuda"):
+        kwargs["device_ids"] = None  # CPU processes (GLOO)
+    return create_ddp_model(model, **kwargs)
+
+
+def do_train(args, cfg):
+    model = instantiate(cfg.model)
+    logger.info(f"Model:\n{model}")
+    model.to(cfg.train.device)
+    cfg.optimizer.params.model = model
+    optimizer = instantiate(cfg.optimizer)
+    train_loader = instantiate(cfg.dataloader.train)
+    model = _ddp(cfg, model)
+
+    trainer = build_trainer(cfg, model, train_loader, optimizer)
+    checkpointer = AtomicCheckpointer(model, cfg.train.output_dir, trainer=trainer)
+    extra = [instantiate(h) for h in cfg.train.get("hooks", None) or []]
+    writers = default_writers(cfg.train.output_dir, cfg.train.max_iter)
+    last_results = {}
+
+    def evaluate():
+        last_results.clear()
+        last_results.update(do_test(cfg, model))
+        return last_results
+
+    trainer.register_hooks(
+        [
+            hooks.IterationTimer(),
+            hooks.LRScheduler(scheduler=instantiate(cfg.lr_multiplier)),
+            *extra,
+            hooks.PeriodicCheckpointer(checkpointer, **cfg.train.checkpointer)
+            if comm.is_main_process() else None,
+            hooks.EvalHook(cfg.train.eval_period, evaluate),
+            hooks.PeriodicWriter(writers, period=cfg.train.log_period)
+            if comm.is_main_process() else None,
+        ]
+    )
+    checkpointer.resume_or_load(cfg.train.init_checkpoint, resume=args.resume)
+    start_iter = trainer.iter + 1 if args.resume and checkpointer.has_checkpoint() else 0
+    trainer.train(start_iter, cfg.train.max_iter)
+    return last_results
+
+
+def main(args):
+    """Train (or `--eval-only` evaluate) one config; returns the last evaluation's results."""
+    cfg = load_config(args.config_file, args.opts)
+    if not torch.cuda.is_available() and str(cfg.train.device).startswith("cuda"):
+        logger.warning("No CUDA device: running on the CPU (train.device=cpu)")
+        cfg.train.device = "cpu"
+    default_setup(cfg, args)
+    register_datasets(cfg)
+    if args.eval_only:
+        model = instantiate(cfg.model)
+        model.to(cfg.train.device)
+        model = _ddp(cfg, model)
+        AtomicCheckpointer(model).load(cfg.train.init_checkpoint)
+        return do_test(cfg, model)
+    return do_train(args, cfg)
+
+
+def launch_main(argv=None):
+    args = parse_args(argv)
+    # Fail on a bad config or override before starting any process.
+    load_config(args.config_file, args.opts)
+    launch(main, args.num_gpus, num_machines=args.num_machines, machine_rank=args.machine_rank,
+           dist_url=args.dist_url, args=(args,))
