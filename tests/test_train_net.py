@@ -18,7 +18,7 @@ SMALL = ["train.device=cpu", "dataloader.train.total_batch_size=2", "train.log_p
 def test_train_then_eval_only(tmp_path):
     out = str(tmp_path / "run")
     main(parse_args(["--config-file", CFG, *SMALL, f"train.output_dir={out}", "train.max_iter=3",
-                     "train.checkpointer.period=2", "dataloader.evaluator=None"]))
+                     "train.checkpointer.period=2", "dataloader.evaluator=null"]))
     files = set(os.listdir(out))
     assert {"model_0000001.pth", "model_final.pth", "last_checkpoint", "metrics.json"} <= files
     rows = [json.loads(line) for line in open(os.path.join(out, "metrics.json"))]
@@ -27,7 +27,8 @@ def test_train_then_eval_only(tmp_path):
 
     res = main(parse_args(["--config-file", CFG, "--eval-only", *SMALL, f"train.output_dir={out}",
                            f"train.init_checkpoint={out}/model_final.pth",
-                           "model.roi_heads.box_predictor.test_score_thresh=0.0"]))
+                           "model.roi_heads.box_predictor.test_score_thresh=0.0",
+                           "model.roi_heads.box_predictor.test_topk_per_image=5"]))
     assert set(res["bbox"]) >= {"AP", "AP50", "AP75"}
     assert 0.0 <= res["bbox"]["AP"] <= 100.0
 
@@ -47,9 +48,33 @@ def test_two_process_gloo_launch(tmp_path):
     r = subprocess.run([sys.executable, os.path.join(REPO, "tools/train_net.py"), "--config-file", CFG,
                         "--num-gpus", "2", "--dist-url", "tcp://127.0.0.1:29517", *SMALL,
                         f"train.output_dir={out}", "train.max_iter=2", "train.checkpointer.period=100",
-                        "dataloader.evaluator=None"],
+                        "dataloader.evaluator=null"],
                        capture_output=True, text=True, cwd=REPO, timeout=600,
                        env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert r.returncode == 0, r.stderr[-3000:]
     assert "World size: 2" in r.stderr + r.stdout
     assert os.path.isfile(os.path.join(out, "model_final.pth"))
+
+
+def test_visualize_tool_draws_gt_and_predictions(tmp_path):
+    """tools/visualize.py logic: GT-only PNGs are image-sized; prediction PNGs put prediction and
+    ground truth side by side (width doubles)."""
+    import argparse
+
+    import cv2
+
+    from labeleff.tools_vis import run
+
+    out = str(tmp_path / "run")
+    main(parse_args(["--config-file", CFG, *SMALL, f"train.output_dir={out}", "train.max_iter=1",
+                     "dataloader.evaluator=null"]))
+    base = dict(config_file=CFG, input=None, max_images=2, score_thresh=0.0, opts=[])
+    gt = run(argparse.Namespace(**base, weights="", output=str(tmp_path / "gt"), gt_only=True))
+    pred = run(argparse.Namespace(**base, weights=f"{out}/model_final.pth",
+                                  output=str(tmp_path / "pred"), gt_only=False))
+    assert len(gt) == 2 and len(pred) == 2
+    h, w = cv2.imread(gt[0]).shape[:2]
+    assert (h, w) == (160, 160)
+    assert cv2.imread(pred[0]).shape[:2] == (h, 2 * w)
+    with pytest.raises(FileNotFoundError, match="nope.pth"):
+        run(argparse.Namespace(**base, weights="nope.pth", output=str(tmp_path / "x"), gt_only=False))
