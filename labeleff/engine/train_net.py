@@ -93,7 +93,7 @@ def build_trainer(cfg, model, data_loader, optimizer):
         return cls(model, data_loader, optimizer)
     target = node._target_
     kwargs = {k: v for k, v in node.items() if k != "_target_"}
-    kwargs = instantiate(kwargs) if kwargs else {}
+    kwargs = {k: instantiate(v) for k, v in kwargs.items()}
     if isinstance(target, str):
         from detectron2.utils.registry import locate
 
