@@ -1,1 +1,27 @@
-"""teacher_student (placeholder: filled by its issue)."""
+"""teacher_student: the shared semi-supervised engine (teacher-student meta-architecture, trainer
+with two loaders, EMA hook, multi-view mapper with tracked transforms, box projection)."""
+
+from .augmentations import (
+    OneOf,
+    RandomColorOp,
+    RandomErase,
+    RandomRotate,
+    RandomShear,
+    RandomTranslate,
+    ShuffledList,
+    strong_view_augmentations,
+    views,
+    weak_view_augmentations,
+)
+from .box_projection import boxes_between_views, project_boxes, transform_to_matrix, view_to_view
+from .config import add_teacher_student_config
+from .data import SeededBatchStream, build_semi_supervised_train_loader
+from .ema import EMAHook, ema_momentum, ema_update_
+from .hooks import PseudoLabelVisualizerHook
+from .losses import weight_losses
+from .mapper import MultiViewDatasetMapper
+from .meta_arch import TeacherStudent
+from .pseudo_labels import match_pseudo_labels
+from .trainer import SemiSupervisedTrainer
+from .transforms import AffineTransform, ColorOpTransform, EraseTransform
+from .utils import unwrap_model

@@ -1,0 +1,177 @@
+"""`TeacherStudent`: the meta-architecture every semi-supervised method subclasses.
+
+It owns a student (trained) and a teacher (deep copy, no gradients, always eval), returns one
+weighted loss dict in training and the chosen model's predictions in inference.
+"""
+
+import copy
+from typing import Dict, List, Mapping, Optional
+
+import torch
+from detectron2.config import configurable
+from detectron2.modeling import META_ARCH_REGISTRY, build_model
+from detectron2.structures import Instances
+from detectron2.utils.events import get_event_storage
+from torch import nn
+
+from .ema import ema_update_
+from .losses import weight_losses
+from .pseudo_labels import log_pseudo_label_quality, pseudo_label_snapshot
+
+__all__ = ["TeacherStudent"]
+
+
+@META_ARCH_REGISTRY.register()
+class TeacherStudent(nn.Module):
+    """
+    Training input: {"labeled": list[dict], "unlabeled": list[dict]} (Detectron2 dataset dicts;
+    unlabeled items come from `MultiViewDatasetMapper`). Output: one loss dict
+    {"sup/<name>": ..., "unsup/<name>": ...}. Inference input: list[dict]; output: the outputs of
+    the model named by `eval_model`.
+
+    Subclasses implement `unsupervised_losses` (pseudo-labelling + losses); PS-MT-like methods
+    with several teachers override `teachers` and `update_teacher`.
+    """
+
+    @configurable
+    def __init__(
+        self,
+        *,
+        student: nn.Module,
+        unsup_weight: float = 1.0,
+        eval_model: str = "teacher",
+        burn_in_iters: int = 0,
+    ):
+        """
+        Args:
+            student: the detector to train (e.g. a GeneralizedRCNN); the teacher is its deep copy.
+            unsup_weight: weight of the unsupervised loss group (Soft Teacher: 4.0 on COCO).
+            eval_model: "teacher" or "student": what inference and `--eval-only` use.
+            burn_in_iters: supervised-only iterations before unsupervised losses start; the
+                `EMAHook` copies the student into the teacher at their end (0: no burn-in).
+        """
+        super().__init__()
+        self.student = student
+        self.teacher = copy.deepcopy(student)
+        self.teacher.requires_grad_(False)
+        self.teacher.eval()
+        self.unsup_weight = unsup_weight
+        self.eval_model = eval_model
+        self.burn_in_iters = burn_in_iters
+        if eval_model not in self.evaluation_models():
+            raise ValueError(
+                f"TeacherStudent: eval_model must be one of {list(self.evaluation_models())}, "
+                f"got {eval_model!r}"
+            )
+        # stored by log_pseudo_labels, drawn by PseudoLabelVisualizerHook
+        self.last_pseudo_labels: Optional[dict] = None
+        self.register_load_state_dict_pre_hook(_load_plain_detector_into_all)
+
+    @classmethod
+    def from_config(cls, cfg):
+        student_cfg = cfg.clone()
+        student_cfg.defrost()
+        student_cfg.MODEL.META_ARCHITECTURE = cfg.MODEL.TEACHER_STUDENT.STUDENT_META_ARCHITECTURE
+        return {
+            "student": build_model(student_cfg),
+            "unsup_weight": cfg.MODEL.TEACHER_STUDENT.UNSUP_WEIGHT,
+            "eval_model": cfg.MODEL.TEACHER_STUDENT.EVAL_MODEL,
+            "burn_in_iters": cfg.MODEL.TEACHER_STUDENT.BURN_IN_ITERS,
+        }
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.student.parameters()).device
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        for teacher in self.teachers():
+            teacher.eval()  # teachers predict pseudo-labels: BN/dropout always in inference mode
+        return self
+
+    def forward(self, batched_inputs):
+        if not self.training:
+            return self.evaluation_models()[self.eval_model](batched_inputs)
+        if not isinstance(batched_inputs, Mapping) or set(batched_inputs) != {
+            "labeled",
+            "unlabeled",
+        }:
+            raise TypeError(
+                f"{type(self).__name__} in training mode expects {{'labeled': list[dict], "
+                f"'unlabeled': list[dict]}} (from SemiSupervisedTrainer), got "
+                f"{type(batched_inputs).__name__}"
+            )
+        groups = {"sup": self.supervised_losses(batched_inputs["labeled"])}
+        if not self.in_burn_in():
+            groups["unsup"] = self.unsupervised_losses(batched_inputs["unlabeled"])
+        return weight_losses(groups, {"sup": 1.0, "unsup": self.unsup_weight})
+
+    def in_burn_in(self) -> bool:
+        """True while the current iteration (from the EventStorage) is < burn_in_iters."""
+        if self.burn_in_iters <= 0:
+            return False
+        return get_event_storage().iter < self.burn_in_iters
+
+    def supervised_losses(self, labeled: List[dict]) -> Dict[str, torch.Tensor]:
+        """Student losses on the labeled batch (the detector's own loss dict)."""
+        return self.student(labeled)
+
+    def unsupervised_losses(self, unlabeled: List[dict]) -> Dict[str, torch.Tensor]:
+        """
+        Method-specific: pseudo-label the weak views with the teacher(s) (under torch.no_grad())
+        and return the student's losses on the strong views. A step without any pseudo-label must
+        return finite losses (zero tensors or the detector's own empty-target losses).
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement unsupervised_losses(unlabeled)"
+        )
+
+    def teachers(self) -> List[nn.Module]:
+        """Every teacher module (kept in eval mode, updated by EMA)."""
+        return [self.teacher]
+
+    def update_teacher(self, momentum: float, step: int, buffers: str = "copy"):
+        """EMA of the student into every teacher; called by `EMAHook` after the optimizer step."""
+        for teacher in self.teachers():
+            ema_update_(teacher, self.student, momentum, buffers)
+
+    def evaluation_models(self) -> Dict[str, nn.Module]:
+        """{metric prefix: model} evaluated by the entry point."""
+        return {"teacher": self.teacher, "student": self.student}
+
+    def log_pseudo_labels(
+        self, pseudo: List[Instances], unlabeled: List[dict], view: str = "weak"
+    ) -> None:
+        """
+        Log pseudo-label quality to the EventStorage (boxes per image; precision/recall at IoU 0.5
+        against `unlabeled[i][view]["instances"]` when the images carry hidden ground truth), and
+        keep the first image's views and boxes for `PseudoLabelVisualizerHook`.
+
+        Args:
+            pseudo: per image, Instances in `view` coordinates with `gt_boxes`/`gt_classes`
+                (training targets) or `pred_boxes`/`pred_classes`.
+            unlabeled: the unlabeled batch the pseudo-labels were computed on.
+        """
+        log_pseudo_label_quality(get_event_storage(), pseudo, unlabeled, view)
+        if pseudo:
+            image_format = getattr(self.student, "input_format", "BGR")
+            self.last_pseudo_labels = pseudo_label_snapshot(
+                pseudo[0], unlabeled[0], view, image_format
+            )
+
+
+def _load_plain_detector_into_all(module, state_dict, prefix, *args):
+    """
+    load_state_dict pre-hook: a checkpoint of the plain detector (no "student."/"teacher." keys)
+    loads into the student and into every teacher.
+    """
+    names = [n for n, m in module.named_children() if m is module.student]
+    names += [n for n, m in module.named_children() if any(m is t for t in module.teachers())]
+    own = tuple(f"{prefix}{n}." for n in names)
+    keys = [k for k in state_dict if k.startswith(prefix)]
+    if not keys or any(k.startswith(own) for k in keys):
+        return
+    for key in keys:
+        value = state_dict.pop(key)
+        for name in names:
+            state_dict[f"{prefix}{name}.{key[len(prefix):]}"] = value

@@ -1,0 +1,97 @@
+"""Pseudo-label quality against hidden ground truth (precision/recall at IoU 0.5, boxes per image)."""
+
+from typing import List, Tuple
+
+import torch
+from detectron2.structures import Boxes, Instances, pairwise_iou
+
+from .box_projection import boxes_between_views
+
+__all__ = ["match_pseudo_labels", "log_pseudo_label_quality", "pseudo_label_snapshot"]
+
+
+def _boxes_and_classes(instances: Instances) -> Tuple[Boxes, torch.Tensor]:
+    if instances.has("gt_boxes"):
+        return instances.gt_boxes, instances.gt_classes
+    return instances.pred_boxes, instances.pred_classes
+
+
+def match_pseudo_labels(
+    pred_boxes: Boxes,
+    pred_classes: torch.Tensor,
+    gt_boxes: Boxes,
+    gt_classes: torch.Tensor,
+    pred_scores: torch.Tensor = None,
+    iou_threshold: float = 0.5,
+) -> int:
+    """
+    Greedy one-to-one matching (highest score first) of predictions to same-class ground truth
+    with IoU >= iou_threshold.
+
+    Args:
+        pred_boxes: (P,) boxes; pred_classes: (P,) int64; pred_scores: (P,) or None (input order).
+        gt_boxes: (G,) boxes; gt_classes: (G,) int64.
+
+    Returns:
+        number of true positives (precision = tp / P, recall = tp / G).
+    """
+    if len(pred_boxes) == 0 or len(gt_boxes) == 0:
+        return 0
+    iou = pairwise_iou(pred_boxes, gt_boxes.to(pred_boxes.device))  # (P, G)
+    iou[pred_classes[:, None] != gt_classes.to(iou.device)[None, :]] = -1.0
+    order = (
+        torch.argsort(pred_scores, descending=True)
+        if pred_scores is not None
+        else torch.arange(len(pred_boxes))
+    )
+    taken = torch.zeros(len(gt_boxes), dtype=torch.bool, device=iou.device)
+    tp = 0
+    for p in order.tolist():
+        row = iou[p].masked_fill(taken, -1.0)
+        best = int(row.argmax())
+        if row[best] >= iou_threshold:
+            taken[best] = True
+            tp += 1
+    return tp
+
+
+def log_pseudo_label_quality(storage, pseudo: List[Instances], unlabeled: List[dict], view: str):
+    """
+    Put "pseudo_label/boxes_per_image" and, where `unlabeled[i][view]` has "instances" (hidden
+    ground truth in view coordinates), "pseudo_label/precision@0.5" and
+    "pseudo_label/recall@0.5" for this batch into the EventStorage.
+    """
+    num_pred = sum(len(p) for p in pseudo)
+    storage.put_scalar("pseudo_label/boxes_per_image", num_pred / max(len(pseudo), 1))
+    tp = num_gt = num_pred_with_gt = 0
+    for inst, item in zip(pseudo, unlabeled):
+        if "instances" not in item[view]:
+            continue
+        boxes, classes = _boxes_and_classes(inst)
+        gt = item[view]["instances"]
+        scores = inst.scores if inst.has("scores") else None
+        tp += match_pseudo_labels(boxes, classes, gt.gt_boxes, gt.gt_classes, scores)
+        num_gt += len(gt)
+        num_pred_with_gt += len(inst)
+    if num_pred_with_gt > 0:
+        storage.put_scalar("pseudo_label/precision@0.5", tp / num_pred_with_gt)
+    if num_gt > 0:
+        storage.put_scalar("pseudo_label/recall@0.5", tp / num_gt)
+
+
+def pseudo_label_snapshot(pseudo: Instances, item: dict, view: str, image_format: str) -> dict:
+    """
+    What the visualizer draws for one image: its `view` image and pseudo boxes, and (when the item
+    has a "strong" view) the strong image with the boxes projected into it. Tensors are CPU copies.
+    """
+    boxes, classes = _boxes_and_classes(pseudo)
+    boxes = boxes.tensor.detach().cpu()
+    snap = {
+        "image_format": image_format,
+        "views": {view: (item[view]["image"].cpu(), boxes, classes.cpu())},
+    }
+    if view != "strong" and "strong" in item:
+        strong = item["strong"]
+        projected = boxes_between_views(boxes, item[view], strong)
+        snap["views"]["strong"] = (strong["image"].cpu(), projected, classes.cpu())
+    return snap
