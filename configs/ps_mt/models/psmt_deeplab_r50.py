@@ -1,0 +1,54 @@
+"""PS-MT model node: DeepLabv3+ on Detectron2's DeepLab ResNet-50 (output stride 16, multi-grid
+1/2/4, ASPP 6/12/18, 48-channel low-level projection, 256-channel decoder), two EMA teachers."""
+
+from detectron2.config import LazyCall as L
+from detectron2.layers import ShapeSpec
+from detectron2.projects.deeplab import DeepLabV3PlusHead
+
+from labeleff.projects.ps_mt import PSMT, DeepLabV3PlusSegmentor, deeplab_resnet
+
+model = L(PSMT)(
+    student=L(DeepLabV3PlusSegmentor)(
+        backbone=L(deeplab_resnet)(
+            depth=50,  # 101 for the R-101 configs
+            stem_out_channels=128,  # deep stem 64-64-128 (PS-MT: deep_stem, stem_width=64)
+            norm="SyncBN",  # PS-MT converts BN to SyncBatchNorm under DDP
+            out_features=["res2", "res5"],
+            res5_dilation=2,
+            res5_multi_grid=[1, 2, 4],  # PS-MT layer4 dilations 2/4/8
+            weights="",  # local ImageNet checkpoint, set by the dataset configs
+        ),
+        sem_seg_head=L(DeepLabV3PlusHead)(
+            input_shape={
+                "res2": ShapeSpec(channels=256, stride=4),
+                "res5": ShapeSpec(channels=2048, stride=16),
+            },
+            project_channels=[48],
+            aspp_dilations=[6, 12, 18],
+            aspp_dropout=0.1,
+            decoder_channels=[256, 256],
+            common_stride=4,
+            norm="SyncBN",
+            train_size=None,  # global image pooling in ASPP, as PS-MT
+            ignore_value=255,
+            num_classes=21,
+        ),
+        pixel_mean=[123.675, 116.28, 103.53],  # RGB ImageNet statistics (images read as RGB)
+        pixel_std=[58.395, 57.12, 57.375],
+        size_divisibility=16,
+    ),
+    unsup_weight=1.5,  # `unsupervised_w`: 1.5 VOC, 3.0 Cityscapes
+    eval_model="teacher",  # the two-teacher ensemble, as PS-MT validates
+    burn_in_iters=0,
+    gamma=0.5,  # teacher ensemble weight (`trainer.gamma`)
+    conf_threshold=0.6,  # Conf-CE threshold (`semi_p_th`)
+    vat_xi=1e-6,  # T-VAT xi (VATDecoderNetwork: get_r_adv_t(xi=1e-6, eps=2.0))
+    vat_eps=2.0,
+    vat_labeled=True,
+    vat_unlabeled=True,
+    cutmix=True,
+    cutmix_beta=[4.0, 4.0],  # lambda ~ Beta(4, 4)
+    rampup_iters=1000,  # set by each config: 12 epochs (`ramp_up`) of unlabeled iterations
+    rampup="cosine",  # ConsistencyWeight(ramp_type="cosine_rampup") in main.py
+    teacher_period=100,  # set by each config: one epoch (teachers alternate per epoch)
+)

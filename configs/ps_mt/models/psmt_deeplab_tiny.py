@@ -1,0 +1,55 @@
+"""A CPU-sized PS-MT model: the same DeepLabv3+ layout on a DeepLab ResNet with one bottleneck per
+stage and 1/8 of the widths (~0.4 M parameters), for the demo and CPU benchmarks."""
+
+from detectron2.config import LazyCall as L
+from detectron2.layers import ShapeSpec
+from detectron2.projects.deeplab import DeepLabV3PlusHead
+
+from labeleff.projects.ps_mt import PSMT, DeepLabV3PlusSegmentor, deeplab_resnet
+
+model = L(PSMT)(
+    student=L(DeepLabV3PlusSegmentor)(
+        backbone=L(deeplab_resnet)(
+            num_blocks_per_stage=[1, 1, 1, 1],
+            stem_out_channels=16,
+            res2_out_channels=32,
+            width_per_group=8,
+            norm="BN",
+            out_features=["res2", "res5"],
+            res5_dilation=2,
+            res5_multi_grid=[1],
+        ),
+        sem_seg_head=L(DeepLabV3PlusHead)(
+            input_shape={
+                "res2": ShapeSpec(channels=32, stride=4),
+                "res5": ShapeSpec(channels=256, stride=16),
+            },
+            project_channels=[16],
+            aspp_dilations=[6, 12, 18],
+            aspp_dropout=0.1,
+            decoder_channels=[64, 64],
+            common_stride=4,
+            norm="BN",
+            train_size=None,
+            ignore_value=255,
+            num_classes=4,
+        ),
+        pixel_mean=[123.675, 116.28, 103.53],
+        pixel_std=[58.395, 57.12, 57.375],
+        size_divisibility=16,
+    ),
+    unsup_weight=1.5,  # PS-MT VOC weight
+    eval_model="teacher",
+    burn_in_iters=0,
+    gamma=0.5,
+    conf_threshold=0.6,
+    vat_xi=1e-6,
+    vat_eps=2.0,
+    vat_labeled=True,
+    vat_unlabeled=True,
+    cutmix=True,
+    cutmix_beta=[4.0, 4.0],
+    rampup_iters=100,
+    rampup="cosine",
+    teacher_period=10,
+)

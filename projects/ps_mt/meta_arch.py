@@ -1,0 +1,212 @@
+"""`PSMT`: perturbed and strict mean teachers (Liu et al., CVPR 2022) on the shared engine."""
+
+import copy
+from typing import Dict, List, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from detectron2.config import configurable
+from detectron2.modeling import META_ARCH_REGISTRY
+from detectron2.utils.events import get_event_storage
+from torch import nn
+
+from labeleff.projects.teacher_student.ema import ema_update_
+from labeleff.projects.teacher_student.meta_arch import TeacherStudent
+
+from .deeplab import DeepLabV3PlusSegmentor, postprocess_sem_seg
+from .ema import active_teacher_index
+from .losses import conf_ce_loss, ensemble_logits
+from .perturbations import apply_cutmix, cutmix_boxes, tvat_perturbation
+from .ramps import RAMPS
+
+__all__ = ["PSMT", "TeacherEnsemble"]
+
+
+class TeacherEnsemble(nn.Module):
+    """Inference with `gamma * logits_1 + (1 - gamma) * logits_2` of two segmentors (PS-MT
+    validates the mean of its teachers). Holds references only: build it on demand, never as a
+    registered child (its parameters would appear twice in the state dict)."""
+
+    def __init__(self, teachers: Sequence[DeepLabV3PlusSegmentor], gamma: float = 0.5):
+        super().__init__()
+        self.members = list(teachers)  # a plain list: not registered as submodules
+        self.gamma = gamma
+
+    @torch.no_grad()
+    def logits(self, images: torch.Tensor) -> torch.Tensor:
+        """(N, 3, H, W) normalised images -> (N, K, H, W) ensemble logits."""
+        first, second = (t.logits(images) for t in self.members)
+        return ensemble_logits(first, second, self.gamma)
+
+    def forward(self, batched_inputs: List[dict]):
+        images = self.members[0].preprocess_images(batched_inputs)
+        return postprocess_sem_seg(self.logits(images.tensor), images, batched_inputs)
+
+
+@META_ARCH_REGISTRY.register()
+class PSMT(TeacherStudent):
+    """
+    A DeepLabv3+ student with two EMA teachers. Per step:
+      * labeled: CE (ignore label) of the student decoder on T-VAT-perturbed encoder features;
+      * unlabeled: the teachers' ensemble logits on the weak views are the targets; CutMix mixes
+        the strong views and the targets with the same boxes; Conf-CE of the student (decoder on
+        T-VAT-perturbed features of the mixed strong views), times the cosine ramp-up;
+      * after the optimizer step (EMAHook): only the active teacher (alternating per period)
+        follows the student.
+    Inference / evaluation of "teacher": the ensemble of both teachers.
+    """
+
+    @configurable
+    def __init__(
+        self,
+        *,
+        student: DeepLabV3PlusSegmentor,
+        unsup_weight: float = 1.5,
+        eval_model: str = "teacher",
+        burn_in_iters: int = 0,
+        gamma: float = 0.5,
+        conf_threshold: float = 0.6,
+        vat_xi: float = 1e-6,
+        vat_eps: float = 2.0,
+        vat_labeled: bool = True,
+        vat_unlabeled: bool = True,
+        cutmix: bool = True,
+        cutmix_beta: Sequence[float] = (4.0, 4.0),
+        rampup_iters: int = 0,
+        rampup: str = "cosine",
+        teacher_period: int = 1,
+    ):
+        """
+        Args:
+            student: a DeepLabV3PlusSegmentor; both teachers start as its deep copies.
+            unsup_weight: final unsupervised weight (1.5 VOC, 3.0 Cityscapes: `unsupervised_w`).
+            eval_model, burn_in_iters: see TeacherStudent ("teacher" = the two-teacher ensemble).
+            gamma: ensemble weight of the first teacher (`trainer.gamma` = 0.5).
+            conf_threshold: Conf-CE confidence threshold (`semi_p_th` = 0.6).
+            vat_xi, vat_eps: T-VAT step and perturbation norm (1e-6, 2.0 in `VATDecoderNetwork`).
+            vat_labeled, vat_unlabeled: T-VAT on the labeled / unlabeled student passes (both in
+                the official code).
+            cutmix, cutmix_beta: CutMix within the unlabeled batch, lambda ~ Beta(4, 4).
+            rampup_iters: length of the unsup-weight ramp-up in iterations (official: `ramp_up`
+                = 12 epochs of unlabeled iterations); 0: no ramp-up.
+            rampup: "cosine" (what the official trainers use) or "sigmoid".
+            teacher_period: iterations each teacher is updated before the other takes over
+                (official: one epoch of the unlabeled loader).
+        """
+        super().__init__(
+            student=student,
+            unsup_weight=unsup_weight,
+            eval_model=eval_model,
+            burn_in_iters=burn_in_iters,
+        )
+        self.teacher2 = copy.deepcopy(self.teacher)  # frozen and in eval mode like the first
+        if rampup not in RAMPS:
+            raise ValueError(f"PSMT: rampup must be one of {sorted(RAMPS)}, got {rampup!r}")
+        if teacher_period < 1:
+            raise ValueError(f"PSMT: teacher_period must be >= 1 iteration, got {teacher_period}")
+        self.gamma = gamma
+        self.conf_threshold = conf_threshold
+        self.vat_xi = vat_xi
+        self.vat_eps = vat_eps
+        self.vat_labeled = vat_labeled
+        self.vat_unlabeled = vat_unlabeled
+        self.cutmix = cutmix
+        self.cutmix_beta = tuple(cutmix_beta)
+        self.rampup_iters = rampup_iters
+        self.rampup = rampup
+        self.teacher_period = teacher_period
+
+    # --- teachers -----------------------------------------------------------------------------
+    def teachers(self) -> List[nn.Module]:
+        if not hasattr(self, "teacher2"):  # TeacherStudent.__init__ runs before teacher2 exists
+            return [self.teacher]
+        return [self.teacher, self.teacher2]
+
+    def update_teacher(self, momentum: float, step: int, buffers: str = "ema"):
+        """EMA of the student into the active teacher only (alternating every `teacher_period`
+        EMA steps, counted from the end of burn-in); `momentum == 0` (the end of burn-in) copies
+        the student into both. `buffers="ema"` averages BN statistics as the official code."""
+        if momentum == 0.0:
+            targets = self.teachers()
+        else:
+            index = active_teacher_index(step - self.burn_in_iters, self.teacher_period)
+            targets = [self.teachers()[index]]
+        for teacher in targets:
+            ema_update_(teacher, self.student, momentum, buffers)
+
+    def evaluation_models(self) -> Dict[str, nn.Module]:
+        """{"teacher": the two-teacher ensemble, "student": the student} (while
+        TeacherStudent.__init__ runs, before the second teacher exists: the first teacher)."""
+        teachers = self.teachers()
+        teacher = self.ensemble() if len(teachers) == 2 else teachers[0]
+        return {"teacher": teacher, "student": self.student}
+
+    def ensemble(self) -> TeacherEnsemble:
+        return TeacherEnsemble(self.teachers(), self.gamma)
+
+    # --- losses -------------------------------------------------------------------------------
+    def _teacher_decoders(self):
+        return [t.decode for t in self.teachers()]  # teachers are always in eval mode
+
+    def _student_logits(self, images: torch.Tensor, vat: bool) -> torch.Tensor:
+        """(N, 3, H, W) -> (N, K, H, W): student decoder on (T-VAT perturbed) encoder features."""
+        features = self.student.encode(images)
+        if vat:
+            features = features + tvat_perturbation(
+                features, self._teacher_decoders(), xi=self.vat_xi, eps=self.vat_eps
+            )
+        return self.student.upsample(self.student.decode(features), images.shape[-2:])
+
+    def supervised_losses(self, labeled: List[dict]) -> Dict[str, torch.Tensor]:
+        images = self.student.preprocess_images(labeled)
+        logits = self._student_logits(images.tensor, self.vat_labeled)
+        targets = self.student.preprocess_targets(labeled)
+        return {
+            "loss_sem_seg": F.cross_entropy(logits, targets, ignore_index=self.student.ignore_value)
+        }
+
+    def rampup_factor(self, iteration: int) -> float:
+        """Ramp-up multiplier of the unsupervised weight, counted from the end of burn-in."""
+        return RAMPS[self.rampup](iteration - self.burn_in_iters, self.rampup_iters)
+
+    def unsupervised_losses(self, unlabeled: List[dict]) -> Dict[str, torch.Tensor]:
+        storage = get_event_storage()
+        ramp = self.rampup_factor(storage.iter)
+        storage.put_scalar("unsup/rampup", ramp, smoothing_hint=False)
+        if ramp == 0.0:
+            return {}  # first ramp-up step: the loss would be multiplied by 0; do not compute it
+
+        weak = self.student.preprocess_images(unlabeled, "weak").tensor
+        strong = self.student.preprocess_images(unlabeled, "strong").tensor
+        if weak.shape != strong.shape:
+            raise ValueError(
+                "PSMT: weak and strong views must share geometry (same crop/flip), got "
+                f"{tuple(weak.shape)} vs {tuple(strong.shape)}"
+            )
+        targets = self.ensemble().logits(weak)  # teachers predict before mixing
+        self._log_pseudo_labels(targets, unlabeled, storage)
+        if self.cutmix:
+            rng = np.random.default_rng(int(torch.randint(2**62, ())))
+            boxes, _ = cutmix_boxes(
+                len(unlabeled), *weak.shape[-2:], beta=self.cutmix_beta, rng=rng
+            )
+            partner = torch.randperm(len(unlabeled))
+            strong, targets = apply_cutmix([strong, targets], boxes, partner)
+        logits = self._student_logits(strong, self.vat_unlabeled)
+        loss = conf_ce_loss(logits, targets, self.conf_threshold)
+        return {"loss_conf_ce": loss * ramp}
+
+    @torch.no_grad()
+    def _log_pseudo_labels(self, targets: torch.Tensor, unlabeled: List[dict], storage):
+        """Share of confident pixels and, where the unlabeled items carry hidden ground truth
+        ("sem_seg", weak-view geometry), pseudo-label accuracy on the confident labelled pixels."""
+        confidence, pseudo = F.softmax(targets, dim=1).max(dim=1)
+        confident = confidence >= self.conf_threshold
+        storage.put_scalar("unsup/confident_ratio", confident.float().mean().item())
+        if all("sem_seg" in x for x in unlabeled):
+            gt = self.student.preprocess_targets(unlabeled)
+            valid = confident & (gt != self.student.ignore_value)
+            if valid.any():
+                accuracy = (pseudo[valid] == gt[valid]).float().mean().item()
+                storage.put_scalar("unsup/pseudo_label_accuracy", accuracy)
