@@ -64,6 +64,7 @@ model = L(GeneralizedRCNN)(
         box_predictor=L(FastRCNNOutputLayers)(
             input_shape=ShapeSpec(channels=1024),
             test_score_thresh=0.05,
+            test_topk_per_image=100,
             box2box_transform=L(Box2BoxTransform)(weights=(10, 10, 5, 5)),
             num_classes="${..num_classes}",
         ),
