@@ -4,6 +4,8 @@ import tempfile
 
 import torch
 from detectron2.checkpoint import DetectionCheckpointer
+from detectron2.checkpoint.c2_model_loading import align_and_update_state_dicts
+from torch.nn.parallel import DistributedDataParallel
 
 __all__ = ["AtomicCheckpointer", "atomic_write_bytes"]
 
@@ -48,6 +50,22 @@ class AtomicCheckpointer(DetectionCheckpointer):
         self.logger.info(f"Saving checkpoint to {save_file}")
         _atomic_write(save_file, lambda f: torch.save(data, f), "wb")
         self.tag_last_checkpoint(basename)
+
+    def _load_model(self, checkpoint):
+        """Name-matching heuristics (ImageNet / Caffe2 `.pkl` files) run against the student only
+        when the model is a teacher-student wrapper: matching against every copy would find each
+        key several times. The wrapper's load hook then copies the student's weights to the
+        teachers (a plain detector checkpoint loads into all of them)."""
+        model = self.model.module if isinstance(self.model, DistributedDataParallel) else self.model
+        student = getattr(model, "student", None)
+        if checkpoint.get("matching_heuristics", False) and isinstance(student, torch.nn.Module):
+            self._convert_ndarray_to_tensor(checkpoint["model"])
+            checkpoint["model"] = align_and_update_state_dicts(
+                student.state_dict(), checkpoint["model"],
+                c2_conversion=checkpoint.get("__author__", None) == "Caffe2",
+            )
+            checkpoint["matching_heuristics"] = False
+        return super()._load_model(checkpoint)
 
     def tag_last_checkpoint(self, last_filename_basename: str) -> None:
         path = os.path.join(self.save_dir, "last_checkpoint")
