@@ -1,1 +1,18 @@
-"""refinedet (placeholder: filled by its issue)."""
+"""RefineDet (Zhang et al., CVPR 2018) as a Detectron2 meta-architecture; importing this package
+registers the backbone and the meta-architecture."""
+
+from .anchors import build_box_coder, build_refinedet_anchor_generator
+from .config import add_refinedet_config
+from .datasets import register_voc, register_yolo_as_coco
+from .head import RefineDetHead
+from .mapper import RefineDetDatasetMapper
+from .matching import match_anchors, refine_match
+from .meta_arch import RefineDet
+from .multiscale import bbox_vote, official_test_scales, soft_bbox_vote
+from .transforms import ssd_train_augmentations
+from .vgg import (
+    VGG16Reduced,
+    build_vgg16_reduced,
+    convert_torchvision_vgg16,
+    vgg16_reduced_channels,
+)
