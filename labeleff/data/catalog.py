@@ -20,8 +20,8 @@ def datasets_root() -> str:
 def register_coco(name: str, json_file: str, image_root: str, metadata: dict = None) -> str:
     """Register a COCO-format detection dataset under `name` (idempotent) and return `name`.
 
-    Raises FileNotFoundError naming the missing json or image folder, and ValueError if `name`
-    is already registered with different files.
+    Raises FileNotFoundError naming the missing json or image folder. A name already registered
+    with other files is re-registered with a warning (the latest config wins).
     """
     if not os.path.isfile(json_file):
         raise FileNotFoundError(f"dataset '{name}': annotation file not found: {json_file}")
@@ -31,12 +31,13 @@ def register_coco(name: str, json_file: str, image_root: str, metadata: dict = N
         meta = MetadataCatalog.get(name)
         same = (os.path.abspath(getattr(meta, "json_file", "")) == os.path.abspath(json_file)
                 and os.path.abspath(getattr(meta, "image_root", "")) == os.path.abspath(image_root))
-        if not same:
-            raise ValueError(
-                f"dataset '{name}' is already registered with json_file="
-                f"{getattr(meta, 'json_file', '?')}; cannot re-register it with {json_file}"
-            )
-        return name
+        if same:
+            return name
+        # A later config in the same process points the name elsewhere: the latest wins, loudly.
+        logger.warning(f"dataset '{name}' was registered with {getattr(meta, 'json_file', '?')}; "
+                       f"re-registering it with {json_file}")
+        DatasetCatalog.remove(name)
+        MetadataCatalog.remove(name)
     register_coco_instances(name, dict(metadata or {}), json_file, image_root)
     return name
 
