@@ -1,0 +1,136 @@
+"""Soft Teacher on BCCD blood-cell images (../shared/data/bccd, VOC format, converted to COCO once):
+10 % of `train` labeled (split seed 1), the rest of `train` unlabeled, evaluated on `test`; the tiny
+Faster R-CNN from scratch on CPU (the accuracy benchmark, tools/benchmark_soft_teacher.py).
+
+    python tools/train_net.py --config-file configs/soft_teacher/bccd_10pct.py train.max_iter=3000
+
+Settings marked "CPU" differ from the paper for a from-scratch model on a short CPU schedule.
+"""
+
+import os
+
+import detectron2.data.transforms as T
+from detectron2.config import LazyCall as L
+from detectron2.data import DatasetMapper, build_detection_test_loader, get_detection_dataset_dicts
+from omegaconf import OmegaConf
+
+from labeleff.evaluation import COCOEvaluator
+from labeleff.projects.soft_teacher import SoftTeacher
+from labeleff.projects.soft_teacher.data import (
+    register_voc_as_coco,
+    register_voc_partial,
+    soft_teacher_views,
+)
+from labeleff.projects.teacher_student import (
+    EMAHook,
+    MultiViewDatasetMapper,
+    PseudoLabelVisualizerHook,
+    RandomColorOp,
+    SemiSupervisedTrainer,
+    build_semi_supervised_train_loader,
+)
+
+from ..common.models.faster_rcnn_tiny import model as detector
+from ..common.optim import SGD as optimizer
+from ..common.schedule import multistep
+from ..common.train import train
+
+_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+dataloader = OmegaConf.create()
+dataloader.voc_root = os.path.join(os.path.dirname(_REPO), "shared", "data", "bccd")
+dataloader.class_names = ["RBC", "WBC", "Platelets"]
+dataloader.percent = 10  # % of `train` labeled
+dataloader.seed = 1  # split seed
+_split = dict(
+    voc_root="${dataloader.voc_root}",
+    image_set="train",
+    class_names="${dataloader.class_names}",
+    percent="${dataloader.percent}",
+    seed="${dataloader.seed}",
+)
+datasets = dict(
+    labeled=L(register_voc_partial)(
+        name="bccd_train.${dataloader.seed}@${dataloader.percent}", unlabeled=False, **_split
+    ),
+    unlabeled=L(register_voc_partial)(
+        name="bccd_train.${dataloader.seed}@${dataloader.percent}-unlabeled",
+        unlabeled=True,
+        **_split,
+    ),
+    test=L(register_voc_as_coco)(
+        name="bccd_test",
+        voc_root="${dataloader.voc_root}",
+        image_set="test",
+        class_names="${dataloader.class_names}",
+    ),
+)
+
+_short_edge, _max_size = (288, 352), 480  # CPU: BCCD images are 640 x 480 (paper: 400-1200)
+dataloader.train = L(build_semi_supervised_train_loader)(
+    dataset=L(get_detection_dataset_dicts)(names="${datasets.labeled.name}"),
+    mapper=L(DatasetMapper)(
+        is_train=True,
+        augmentations=[
+            L(T.ResizeShortestEdge)(
+                short_edge_length=_short_edge, max_size=_max_size, sample_style="range"
+            ),
+            L(T.RandomFlip)(horizontal=True),
+            L(RandomColorOp)(),
+        ],
+        image_format="BGR",
+    ),
+    total_batch_size=2,  # CPU: 2 labeled + 4 unlabeled per step (paper: 1 + 4 per GPU)
+    seed=0,
+)
+dataloader.unlabeled = L(build_semi_supervised_train_loader)(
+    dataset=L(get_detection_dataset_dicts)(names="${datasets.unlabeled.name}", filter_empty=False),
+    mapper=L(MultiViewDatasetMapper)(
+        views=L(soft_teacher_views)(short_edge=_short_edge, max_size=_max_size),
+        image_format="BGR",
+    ),
+    total_batch_size=4,
+    seed=0,
+)
+dataloader.test = L(build_detection_test_loader)(
+    dataset=L(get_detection_dataset_dicts)(names="${datasets.test.name}", filter_empty=False),
+    mapper=L(DatasetMapper)(
+        is_train=False,
+        augmentations=[L(T.ResizeShortestEdge)(short_edge_length=320, max_size=_max_size)],
+        image_format="BGR",
+    ),
+    num_workers=0,
+)
+dataloader.evaluator = L(COCOEvaluator)(dataset_name="${datasets.test.name}")
+
+detector.roi_heads.num_classes = 3
+detector.roi_heads.box_predictor.test_topk_per_image = 100
+model = L(SoftTeacher)(
+    student=detector,
+    unsup_weight=4.0,  # alpha (paper: 4.0)
+    eval_model="teacher",
+    burn_in_iters=1000,  # CPU: supervised start of a from-scratch model (paper: 0)
+    pseudo_label_initial_score_thr=0.5,  # paper defaults, see coco_1pct.py
+    rpn_pseudo_threshold=0.9,
+    cls_pseudo_threshold=0.9,
+    reg_pseudo_threshold=0.02,
+    jitter_times=10,
+    jitter_scale=0.06,
+    min_pseudo_box_size=0.0,
+    skip_losses_without_targets=True,
+)
+
+optimizer.lr = 0.02
+# tools/benchmark_soft_teacher.py --iters N rescales max_iter, burn-in and steps together
+train.max_iter = 3000
+lr_multiplier = multistep(train.max_iter, steps=(2000, 2667), warmup_iters=100)
+train.device = "cpu"
+train.seed = 0
+train.output_dir = "./output/soft_teacher/bccd_10pct"
+train.eval_period = 0  # evaluated at the end
+train.log_period = 20
+train.checkpointer.period = 1000
+train.trainer = L(SemiSupervisedTrainer)(unlabeled_data_loader="${dataloader.unlabeled}", amp=False)
+train.hooks = [
+    L(EMAHook)(momentum=0.99, interval=1),  # CPU: short schedule (paper: 0.999)
+    L(PseudoLabelVisualizerHook)(period=500, output_dir="${train.output_dir}"),
+]

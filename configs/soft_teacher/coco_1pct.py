@@ -1,0 +1,135 @@
+"""Soft Teacher (Xu et al., ICCV 2021), COCO partially labeled: 1 % of train2017 labeled (fold 1 of
+5), the rest unlabeled; Faster R-CNN R50-FPN, 180k iterations on 8 GPUs (1 labeled + 4 unlabeled
+images per GPU). Split files come from tools/make_splits.py (--recipe coco):
+
+    python tools/make_splits.py --json datasets/coco/annotations/instances_train2017.json \
+        --recipe coco --output-dir datasets/coco/annotations/semi_supervised
+    python tools/train_net.py --config-file configs/soft_teacher/coco_1pct.py --num-gpus 8 \
+        dataloader.fold=2 train.init_checkpoint=/path/to/R-50.pkl
+"""
+
+import detectron2.data.transforms as T
+from detectron2.config import LazyCall as L
+from detectron2.data import (
+    DatasetMapper,
+    build_detection_test_loader,
+    get_detection_dataset_dicts,
+)
+from omegaconf import OmegaConf
+
+from labeleff.data import register_coco
+from labeleff.evaluation import COCOEvaluator
+from labeleff.projects.soft_teacher import SoftTeacher
+from labeleff.projects.soft_teacher.data import soft_teacher_views
+from labeleff.projects.teacher_student import (
+    EMAHook,
+    MultiViewDatasetMapper,
+    PseudoLabelVisualizerHook,
+    RandomColorOp,
+    SemiSupervisedTrainer,
+    build_semi_supervised_train_loader,
+)
+
+from ..common.models.faster_rcnn_fpn import model as detector
+from ..common.optim import SGD as optimizer
+from ..common.schedule import multistep
+from ..common.train import train
+
+# ---------------------------------------------------------------- data
+dataloader = OmegaConf.create()
+dataloader.coco_root = "datasets/coco"  # holds train2017/, val2017/, annotations/semi_supervised/
+dataloader.percent = 1  # % of train2017 labeled (paper: 1 / 5 / 10)
+dataloader.fold = 1  # split seed 1..5 (STAC / Soft Teacher folds); report the mean over folds
+
+_split = "${dataloader.coco_root}/annotations/semi_supervised/instances_train2017"
+datasets = dict(
+    labeled=L(register_coco)(
+        name="coco_train2017.${dataloader.fold}@${dataloader.percent}",
+        json_file=_split + ".${dataloader.fold}@${dataloader.percent}.json",
+        image_root="${dataloader.coco_root}/train2017",
+    ),
+    unlabeled=L(register_coco)(
+        name="coco_train2017.${dataloader.fold}@${dataloader.percent}-unlabeled",
+        json_file=_split + ".${dataloader.fold}@${dataloader.percent}-unlabeled.json",
+        image_root="${dataloader.coco_root}/train2017",
+    ),
+    val=L(register_coco)(
+        name="coco_val2017",
+        json_file="${dataloader.coco_root}/annotations/instances_val2017.json",
+        image_root="${dataloader.coco_root}/val2017",
+    ),
+)
+
+# labeled branch: resize (short side uniform in [400, 1200], long <= 1333), flip, one colour op
+dataloader.train = L(build_semi_supervised_train_loader)(
+    dataset=L(get_detection_dataset_dicts)(names="${datasets.labeled.name}"),
+    mapper=L(DatasetMapper)(
+        is_train=True,
+        augmentations=[
+            L(T.ResizeShortestEdge)(
+                short_edge_length=(400, 1200), max_size=1333, sample_style="range"
+            ),
+            L(T.RandomFlip)(horizontal=True),
+            L(RandomColorOp)(),
+        ],
+        image_format="BGR",
+    ),
+    total_batch_size=8,  # 1 labeled image per GPU x 8 GPUs
+    num_workers=4,
+)
+# unlabeled branch: weak view (teacher) = resize + flip; strong view (student) = resize + flip,
+# colour op and geometric op in random order, 1-5 erased squares
+dataloader.unlabeled = L(build_semi_supervised_train_loader)(
+    dataset=L(get_detection_dataset_dicts)(names="${datasets.unlabeled.name}", filter_empty=False),
+    mapper=L(MultiViewDatasetMapper)(
+        views=L(soft_teacher_views)(short_edge=(400, 1200), max_size=1333),
+        image_format="BGR",
+    ),
+    total_batch_size=32,  # 4 unlabeled images per GPU x 8 GPUs (sample ratio 1:4)
+    num_workers=4,
+)
+dataloader.test = L(build_detection_test_loader)(
+    dataset=L(get_detection_dataset_dicts)(names="${datasets.val.name}", filter_empty=False),
+    mapper=L(DatasetMapper)(
+        is_train=False,
+        augmentations=[L(T.ResizeShortestEdge)(short_edge_length=800, max_size=1333)],
+        image_format="BGR",
+    ),
+    num_workers=4,
+)
+dataloader.evaluator = L(COCOEvaluator)(dataset_name="${datasets.val.name}")
+
+# ---------------------------------------------------------------- model
+detector.roi_heads.num_classes = 80
+model = L(SoftTeacher)(
+    student=detector,
+    unsup_weight=4.0,  # alpha, weight of the unsupervised losses (paper: 4.0; full COCO: 2.0)
+    eval_model="student",  # what --eval-only evaluates (official test_cfg inference_on=student)
+    burn_in_iters=0,  # the paper trains both branches from the first iteration
+    pseudo_label_initial_score_thr=0.5,  # teacher detections kept as pseudo-labels above this
+    rpn_pseudo_threshold=0.9,  # foreground threshold for RPN targets (paper: 0.9)
+    cls_pseudo_threshold=0.9,  # foreground threshold for ROI classification targets (0.9)
+    reg_pseudo_threshold=0.02,  # box-jitter uncertainty below this: regression targets (0.02)
+    jitter_times=10,  # N_jitter, jittered copies per pseudo box (paper: 10)
+    jitter_scale=0.06,  # offset std relative to box w / h (official jitter_scale 0.06)
+    min_pseudo_box_size=0.0,  # pseudo boxes need w, h > this (official min_pseduo_box_size 0)
+    skip_losses_without_targets=True,  # a term with no pseudo box in the batch: 0 (False: official)
+)
+
+# ---------------------------------------------------------------- schedule
+optimizer.lr = 0.01  # SGD, momentum 0.9, weight decay 1e-4 (paper)
+train.max_iter = 180000
+lr_multiplier = multistep(train.max_iter, steps=(120000, 160000), warmup_iters=500)
+train.init_checkpoint = ""  # a local ImageNet R-50 file (Detectron2 format, e.g. R-50.pkl)
+train.output_dir = "./output/soft_teacher/coco_1pct"
+train.eval_period = 4000
+train.checkpointer.period = 4000
+train.checkpointer.max_to_keep = 20
+train.trainer = L(SemiSupervisedTrainer)(
+    unlabeled_data_loader="${dataloader.unlabeled}",
+    amp=True,  # mixed precision (official fp16 loss_scale=dynamic)
+)
+train.hooks = [
+    L(EMAHook)(momentum=0.999, interval=1),  # teacher = EMA of the student (paper: 0.999)
+    L(PseudoLabelVisualizerHook)(period=0, output_dir="${train.output_dir}"),  # >0: PNGs
+]

@@ -1,0 +1,106 @@
+"""Soft Teacher on the project's synthetic demo set, on CPU in a few minutes: the tiny Faster
+R-CNN (configs/common/models/faster_rcnn_tiny.py) from scratch, 10 % of the demo `train` split
+labeled, the rest unlabeled, evaluated (teacher and student) on `val`.
+
+    python tools/train_net.py --config-file configs/soft_teacher/demo_cpu.py
+
+Paper-scale settings differ where a from-scratch model on a short CPU schedule needs it (each
+marked "demo"): a supervised burn-in gives the teacher detections worth keeping, and a faster EMA.
+"""
+
+import detectron2.data.transforms as T
+from detectron2.config import LazyCall as L
+from detectron2.data import DatasetMapper, get_detection_dataset_dicts
+
+from labeleff.projects.soft_teacher import SoftTeacher
+from labeleff.projects.soft_teacher.data import register_demo_partial, soft_teacher_views
+from labeleff.projects.teacher_student import (
+    EMAHook,
+    MultiViewDatasetMapper,
+    PseudoLabelVisualizerHook,
+    RandomColorOp,
+    SemiSupervisedTrainer,
+    build_semi_supervised_train_loader,
+)
+
+from ..common.data.demo_detection import dataloader
+from ..common.data.demo_detection import datasets as _demo_datasets
+from ..common.models.faster_rcnn_tiny import model as detector
+from ..common.optim import SGD as optimizer
+from ..common.schedule import multistep
+from ..common.train import train
+
+dataloader.percent = 10  # % of the demo train split labeled
+dataloader.seed = 1  # split seed
+datasets = dict(
+    labeled=L(register_demo_partial)(
+        name="demo_train.${dataloader.seed}@${dataloader.percent}",
+        percent="${dataloader.percent}",
+        seed="${dataloader.seed}",
+        unlabeled=False,
+    ),
+    unlabeled=L(register_demo_partial)(
+        name="demo_train.${dataloader.seed}@${dataloader.percent}-unlabeled",
+        percent="${dataloader.percent}",
+        seed="${dataloader.seed}",
+        unlabeled=True,
+    ),
+    val=_demo_datasets["demo_val"],
+)
+_short_edge, _max_size = (128, 192), 320  # demo images are 160 x 160
+dataloader.train = L(build_semi_supervised_train_loader)(
+    dataset=L(get_detection_dataset_dicts)(names="${datasets.labeled.name}"),
+    mapper=L(DatasetMapper)(
+        is_train=True,
+        augmentations=[
+            L(T.ResizeShortestEdge)(
+                short_edge_length=_short_edge, max_size=_max_size, sample_style="range"
+            ),
+            L(T.RandomFlip)(horizontal=True),
+            L(RandomColorOp)(),
+        ],
+        image_format="BGR",
+    ),
+    total_batch_size=2,  # demo: 2 labeled + 4 unlabeled (paper: 1 + 4 per GPU on 8 GPUs)
+    seed=0,
+)
+dataloader.unlabeled = L(build_semi_supervised_train_loader)(
+    dataset=L(get_detection_dataset_dicts)(names="${datasets.unlabeled.name}", filter_empty=False),
+    mapper=L(MultiViewDatasetMapper)(
+        views=L(soft_teacher_views)(short_edge=_short_edge, max_size=_max_size),
+        image_format="BGR",
+    ),
+    total_batch_size=4,
+    seed=0,
+)
+
+model = L(SoftTeacher)(
+    student=detector,
+    unsup_weight=4.0,  # alpha (paper: 4.0)
+    eval_model="teacher",
+    burn_in_iters=300,  # demo: supervised-only start, then teacher = student (paper: 0)
+    pseudo_label_initial_score_thr=0.5,  # paper defaults below, see coco_1pct.py
+    rpn_pseudo_threshold=0.9,
+    cls_pseudo_threshold=0.9,
+    reg_pseudo_threshold=0.02,
+    jitter_times=10,
+    jitter_scale=0.06,
+    min_pseudo_box_size=0.0,
+    skip_losses_without_targets=True,
+)
+
+optimizer.lr = 0.02
+train.max_iter = 900
+lr_multiplier = multistep(train.max_iter, steps=(600, 800), warmup_iters=100)
+train.device = "cpu"
+train.seed = 0
+train.output_dir = "./output/soft_teacher/demo_cpu"
+train.eval_period = 900
+train.log_period = 20
+train.checkpointer.period = 300
+train.vis_period = 1
+train.trainer = L(SemiSupervisedTrainer)(unlabeled_data_loader="${dataloader.unlabeled}", amp=False)
+train.hooks = [
+    L(EMAHook)(momentum=0.99, interval=1),  # demo: 0.99 for a 900-step run (paper: 0.999)
+    L(PseudoLabelVisualizerHook)(period=300, output_dir="${train.output_dir}"),
+]

@@ -1,0 +1,10 @@
+"""Supervised-only twin of bccd_10pct.py: the same tiny detector, labeled split, augmentation,
+labeled batch and schedule, without the unlabeled images (the accuracy benchmark's baseline)."""
+
+from .bccd_10pct import dataloader, datasets, detector as model, lr_multiplier, optimizer, train
+
+del datasets["unlabeled"]
+del dataloader.unlabeled
+train.trainer = None  # Detectron2's SimpleTrainer
+train.hooks = []
+train.output_dir = "./output/soft_teacher/supervised_bccd_10pct"

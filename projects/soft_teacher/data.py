@@ -1,0 +1,101 @@
+"""Data pieces of the Soft Teacher configs: the two views of an unlabeled image, and labeled /
+unlabeled datasets registered from the config (files made once, under `datasets_root()`)."""
+
+import os
+from typing import Dict, List, Tuple
+
+from detectron2.data import transforms as T
+
+from labeleff.data import datasets_root, register_coco
+from labeleff.data.coco_io import write_coco_json
+from labeleff.data.convert_voc import voc_to_coco
+from labeleff.data.demo import make_demo_detection
+from labeleff.data.splits import split_file_names, write_split
+from labeleff.projects.teacher_student import strong_view_augmentations, weak_view_augmentations
+
+__all__ = [
+    "soft_teacher_views",
+    "register_partial_split",
+    "register_demo_partial",
+    "voc_as_coco_json",
+    "register_voc_as_coco",
+    "register_voc_partial",
+]
+
+
+def soft_teacher_views(
+    short_edge: Tuple[int, int] = (400, 1200), max_size: int = 1333
+) -> Dict[str, List[T.Augmentation]]:
+    """`MultiViewDatasetMapper` views: "weak" (teacher: resize + flip) and "strong" (student:
+    resize + flip, colour and geometric ops, erasing), each resized independently."""
+    return {
+        "weak": weak_view_augmentations(short_edge, max_size),
+        "strong": strong_view_augmentations(short_edge, max_size),
+    }
+
+
+def register_partial_split(
+    name: str,
+    json_file: str,
+    image_root: str,
+    percent: float,
+    seed: int,
+    unlabeled: bool,
+    split_dir: str = None,
+) -> str:
+    """Register the labeled (or, with `unlabeled`, the unlabeled) part of a `percent` % split of
+    `json_file` drawn with `seed` (`labeleff.data.splits`), writing the pair once beside the json
+    or into `split_dir`. The unlabeled part keeps its annotations as hidden ground truth, used only
+    to log pseudo-label precision / recall (the unlabeled loader never trains on them)."""
+    split_dir = split_dir or os.path.join(os.path.dirname(json_file), "semi_supervised")
+    prefix = os.path.splitext(os.path.basename(json_file))[0]
+    paths = [os.path.join(split_dir, n) for n in split_file_names(prefix, seed, percent)]
+    if not all(os.path.isfile(p) for p in paths):
+        write_split(json_file, split_dir, percent, seed, keep_unlabeled_annotations=True)
+    return register_coco(name, paths[1] if unlabeled else paths[0], image_root)
+
+
+def register_demo_partial(name: str, percent: float, seed: int, unlabeled: bool) -> str:
+    """The project's synthetic demo `train` split (made once), `percent` % labeled."""
+    json_file, image_root = make_demo_detection("train")
+    return register_partial_split(name, json_file, image_root, percent, seed, unlabeled)
+
+
+def voc_as_coco_json(voc_root: str, image_set: str, class_names) -> str:
+    """Convert the VOC image set `voc_root/ImageSets/Main/<image_set>.txt` to a COCO json, once,
+    as `<datasets_root>/voc_as_coco/<folder name>_<image_set>.json`; returns its path."""
+    json_file = os.path.join(
+        datasets_root(),
+        "voc_as_coco",
+        f"{os.path.basename(os.path.normpath(voc_root))}_{image_set}.json",
+    )
+    if not os.path.isfile(json_file):
+        coco, _ = voc_to_coco(
+            os.path.join(voc_root, "Annotations"),
+            os.path.join(voc_root, "JPEGImages"),
+            class_names=class_names,
+            image_set=os.path.join(voc_root, "ImageSets", "Main", f"{image_set}.txt"),
+        )
+        write_coco_json(coco, json_file)
+    return json_file
+
+
+def register_voc_as_coco(name: str, voc_root: str, image_set: str, class_names) -> str:
+    """A VOC image set (converted once, see :func:`voc_as_coco_json`) registered as `name`."""
+    json_file = voc_as_coco_json(voc_root, image_set, class_names)
+    return register_coco(name, json_file, os.path.join(voc_root, "JPEGImages"))
+
+
+def register_voc_partial(
+    name: str,
+    voc_root: str,
+    image_set: str,
+    class_names,
+    percent: float,
+    seed: int,
+    unlabeled: bool,
+) -> str:
+    """A `percent` % labeled / rest unlabeled split of a VOC image set (converted once)."""
+    json_file = voc_as_coco_json(voc_root, image_set, class_names)
+    image_root = os.path.join(voc_root, "JPEGImages")
+    return register_partial_split(name, json_file, image_root, percent, seed, unlabeled)

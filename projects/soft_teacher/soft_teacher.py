@@ -1,0 +1,282 @@
+"""SoftTeacher: the unsupervised losses of "End-to-End Semi-Supervised Object Detection with Soft
+Teacher" (Xu et al., ICCV 2021) on top of the teacher-student engine, for Detectron2 Faster R-CNN
+models (`GeneralizedRCNN` with an RPN and `StandardROIHeads` with a softmax box predictor)."""
+
+from typing import Dict, List, Tuple
+
+import torch
+from detectron2.config import configurable
+from detectron2.layers import cat
+from detectron2.modeling import META_ARCH_REGISTRY
+from detectron2.structures import Boxes, Instances
+from detectron2.utils.events import get_event_storage
+
+from labeleff.projects.teacher_student import TeacherStudent
+from labeleff.projects.teacher_student.box_projection import (
+    boxes_between_views,
+    project_boxes,
+    view_to_view,
+)
+
+from .jitter import box_regression_uncertainty, jitter_boxes
+from .losses import soft_background_cls_loss, soft_background_weights
+from .pseudo_labels import select_pseudo_labels
+
+__all__ = ["SoftTeacher", "box_head_outputs", "pseudo_labels_to_view"]
+
+UNSUP_LOSS_NAMES = ("loss_rpn_cls", "loss_rpn_loc", "loss_cls", "loss_box_reg")
+
+
+def box_head_outputs(
+    detector: torch.nn.Module, features: Dict[str, torch.Tensor], boxes: List[Boxes]
+) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Run a detector's ROI box branch (pooler, box head, predictor) on given boxes.
+
+    Args:
+        detector: a `GeneralizedRCNN` with `StandardROIHeads`.
+        features: its backbone features, name -> (B, C, Hi, Wi).
+        boxes: B lists of boxes (Ri, 4), in the coordinates of the images the features came from.
+
+    Returns:
+        class logits (R, K + 1) and box deltas (R, K * 4) (or (R, 4) if class-agnostic),
+        R = sum(Ri), images in order.
+    """
+    roi_heads = detector.roi_heads
+    x = roi_heads.box_pooler([features[f] for f in roi_heads.box_in_features], boxes)
+    return roi_heads.box_predictor(roi_heads.box_head(x))
+
+
+def pseudo_labels_to_view(
+    pseudo: Instances, src_transform, dst_transform, dst_size: Tuple[int, int]
+) -> Instances:
+    """Move pseudo-labels from one view to another through the views' tracked transforms.
+
+    Args:
+        pseudo: Instances in the source view, with `gt_boxes` and any per-box fields.
+        src_transform, dst_transform: (3, 3) original->view matrices of the two views.
+        dst_size: (h, w) of the destination view (boxes are clipped to it).
+
+    Returns:
+        Instances of image size `dst_size`, same fields, `gt_boxes` projected (4 corners, min/max).
+    """
+    matrix = view_to_view(src_transform, dst_transform)
+    moved = Instances(tuple(dst_size), **pseudo.get_fields())
+    moved.gt_boxes = Boxes(project_boxes(pseudo.gt_boxes.tensor, matrix, tuple(dst_size)))
+    return moved
+
+
+@META_ARCH_REGISTRY.register()
+class SoftTeacher(TeacherStudent):
+    """Teacher-student Faster R-CNN with soft-background classification and box-jitter filtering.
+
+    Pseudo-labels come from the teacher on the weak view; the student learns on the strong view.
+    Supervised losses, EMA, evaluation and the forward contract come from :class:`TeacherStudent`.
+    """
+
+    @configurable
+    def __init__(
+        self,
+        *,
+        pseudo_label_initial_score_thr: float = 0.5,
+        rpn_pseudo_threshold: float = 0.9,
+        cls_pseudo_threshold: float = 0.9,
+        reg_pseudo_threshold: float = 0.02,
+        jitter_times: int = 10,
+        jitter_scale: float = 0.06,
+        min_pseudo_box_size: float = 0.0,
+        skip_losses_without_targets: bool = True,
+        **kwargs,
+    ):
+        """
+        Args:
+            pseudo_label_initial_score_thr: teacher detections kept above this score.
+            rpn_pseudo_threshold: pseudo boxes above this score are RPN targets.
+            cls_pseudo_threshold: pseudo boxes above this score are ROI classification targets.
+            reg_pseudo_threshold: pseudo boxes with uncertainty below this are ROI regression targets.
+            jitter_times, jitter_scale: copies per box and relative offset std of box jittering.
+            min_pseudo_box_size: pseudo boxes need width and height above this (pixels).
+            skip_losses_without_targets: an unsupervised term (RPN, ROI classification, ROI
+                regression) whose pseudo boxes are all filtered out in the batch is zero, not
+                computed (no pseudo box at all: the student is not run). False is the official
+                code: background-only RPN / ROI classification terms on such batches.
+            kwargs: :class:`TeacherStudent` arguments (`student`, `unsup_weight`, ...).
+        """
+        super().__init__(**kwargs)
+        self.initial_score_thr = pseudo_label_initial_score_thr
+        self.rpn_pseudo_threshold = rpn_pseudo_threshold
+        self.cls_pseudo_threshold = cls_pseudo_threshold
+        self.reg_pseudo_threshold = reg_pseudo_threshold
+        self.jitter_times = jitter_times
+        self.jitter_scale = jitter_scale
+        self.min_pseudo_box_size = min_pseudo_box_size
+        self.skip_losses_without_targets = skip_losses_without_targets
+
+    # ---------------------------------------------------------------- teacher (weak view)
+    @torch.no_grad()
+    def teacher_pseudo_labels(
+        self, unlabeled: List[dict]
+    ) -> Tuple[List[Instances], Dict[str, torch.Tensor]]:
+        """The teacher's pseudo-labels on the weak views, with box uncertainties.
+
+        Returns:
+            - B Instances in weak-view coordinates with `gt_boxes`, `gt_classes`, `scores`
+              (score > initial threshold, after the detector's own NMS) and `reg_uncertainty`;
+            - the teacher's weak-view features (reused to score background proposals).
+        """
+        teacher = self.teacher
+        images = teacher.preprocess_image([{"image": x["weak"]["image"]} for x in unlabeled])
+        features = teacher.backbone(images.tensor)
+        proposals, _ = teacher.proposal_generator(images, features, None)
+        detections, _ = teacher.roi_heads(images, features, proposals, None)
+
+        pseudo = []
+        for det, size in zip(detections, images.image_sizes):
+            labels = Instances(size)
+            labels.gt_boxes = det.pred_boxes
+            labels.gt_classes = det.pred_classes
+            labels.scores = det.scores
+            pseudo.append(
+                select_pseudo_labels(
+                    labels,
+                    score_threshold=self.initial_score_thr,
+                    min_size=self.min_pseudo_box_size,
+                )
+            )
+        for labels, unc in zip(pseudo, self._regression_uncertainty(features, pseudo)):
+            labels.reg_uncertainty = unc
+        return pseudo, features
+
+    def _regression_uncertainty(
+        self, features: Dict[str, torch.Tensor], pseudo: List[Instances]
+    ) -> List[torch.Tensor]:
+        """Box jittering: the teacher refines `jitter_times` copies of each pseudo box with the
+        regression of the box's class (no NMS, clipped to the view); returns B tensors (Ni,)."""
+        predictor = self.teacher.roi_heads.box_predictor
+        jittered = [
+            jitter_boxes(p.gt_boxes.tensor, self.jitter_times, self.jitter_scale) for p in pseudo
+        ]  # B x (T, Ni, 4)
+        flat = [Boxes(j.reshape(-1, 4)) for j in jittered]
+        _, deltas = box_head_outputs(self.teacher, features, flat)
+        refined = predictor.box2box_transform.apply_deltas(deltas, cat([b.tensor for b in flat]))
+        refined = refined.view(refined.shape[0], deltas.shape[1] // 4, 4)  # (R, K or 1, 4)
+
+        out = []
+        for p, refined_i in zip(pseudo, refined.split([len(b) for b in flat])):
+            classes = p.gt_classes.repeat(self.jitter_times)  # copy-major, like the flattening
+            if refined_i.shape[1] > 1:
+                refined_i = refined_i[torch.arange(len(classes), device=classes.device), classes]
+            else:
+                refined_i = refined_i[:, 0]
+            boxes = Boxes(refined_i)
+            boxes.clip(p.image_size)
+            out.append(box_regression_uncertainty(boxes.tensor.view(self.jitter_times, -1, 4)))
+        return out
+
+    # ---------------------------------------------------------------- student (strong view)
+    def unsupervised_losses(self, unlabeled: List[dict]) -> Dict[str, torch.Tensor]:
+        """Soft Teacher's unsupervised losses on a batch of multi-view unlabeled items.
+
+        Returns:
+            {"loss_rpn_cls", "loss_rpn_loc", "loss_cls", "loss_box_reg"}: scalars (unweighted;
+            the engine multiplies them by `unsup_weight`).
+        """
+        pseudo_weak, teacher_features = self.teacher_pseudo_labels(unlabeled)
+        self.log_pseudo_labels(pseudo_weak, unlabeled, view="weak")
+        pseudo = [
+            pseudo_labels_to_view(
+                p, x["weak"]["transform"], x["strong"]["transform"], x["strong"]["image"].shape[-2:]
+            )
+            for p, x in zip(pseudo_weak, unlabeled)
+        ]
+
+        def subset(**thresholds):
+            return [
+                select_pseudo_labels(p, min_size=self.min_pseudo_box_size, **thresholds)
+                for p in pseudo
+            ]
+
+        rpn_targets = subset(score_threshold=self.rpn_pseudo_threshold)
+        cls_targets = subset(score_threshold=self.cls_pseudo_threshold)
+        reg_targets = subset(max_uncertainty=self.reg_pseudo_threshold)
+        self._log_target_counts(rpn=rpn_targets, cls=cls_targets, reg=reg_targets)
+        has = {
+            name: not self.skip_losses_without_targets or sum(len(t) for t in targets) > 0
+            for name, targets in (("rpn", rpn_targets), ("cls", cls_targets), ("reg", reg_targets))
+        }
+        device = teacher_features[next(iter(teacher_features))].device
+        # a term without any target in the batch is not computed: a zero tensor (no graph)
+        losses = {k: torch.zeros((), device=device) for k in UNSUP_LOSS_NAMES}
+        if not any(has.values()):
+            return losses  # the student is not run
+
+        student = self.student
+        images = student.preprocess_image([{"image": x["strong"]["image"]} for x in unlabeled])
+        features = student.backbone(images.tensor)
+        # proposals are needed by the ROI terms; Detectron2's RPN computes its loss in training
+        # mode, which is kept only when the RPN has targets
+        proposals, rpn_losses = student.proposal_generator(images, features, rpn_targets)
+        if has["rpn"]:
+            losses.update(rpn_losses)
+        if has["cls"]:
+            losses["loss_cls"] = self._soft_cls_loss(
+                features, proposals, cls_targets, teacher_features, unlabeled
+            )
+        if has["reg"]:
+            losses["loss_box_reg"] = self._reg_loss(features, proposals, reg_targets)
+        return losses
+
+    def _soft_cls_loss(
+        self,
+        features: Dict[str, torch.Tensor],
+        proposals: List[Instances],
+        targets: List[Instances],
+        teacher_features: Dict[str, torch.Tensor],
+        unlabeled: List[dict],
+    ) -> torch.Tensor:
+        """ROI classification on the student's sampled proposals; background proposals are
+        weighted by the teacher's background probability of the same region in the weak view."""
+        roi_heads = self.student.roi_heads
+        sampled = roi_heads.label_and_sample_proposals(proposals, targets)
+        logits, _ = box_head_outputs(self.student, features, [s.proposal_boxes for s in sampled])
+        gt_classes = cat([s.gt_classes for s in sampled])
+
+        with torch.no_grad():
+            teacher_boxes = [
+                Boxes(boxes_between_views(s.proposal_boxes.tensor, x["strong"], x["weak"]))
+                for s, x in zip(sampled, unlabeled)
+            ]
+            teacher_logits, _ = box_head_outputs(self.teacher, teacher_features, teacher_boxes)
+            teacher_bg = teacher_logits.softmax(dim=-1)[:, -1]
+
+        weights = soft_background_weights(gt_classes, teacher_bg, roi_heads.num_classes)
+        loss = soft_background_cls_loss(logits, gt_classes, weights)
+        return loss * roi_heads.box_predictor.loss_weight.get("loss_cls", 1.0)
+
+    def _reg_loss(
+        self,
+        features: Dict[str, torch.Tensor],
+        proposals: List[Instances],
+        targets: List[Instances],
+    ) -> torch.Tensor:
+        """ROI box regression against the reliable (low-uncertainty) pseudo boxes only, with a
+        sampling of its own (as the official code runs the ROI head a second time)."""
+        roi_heads = self.student.roi_heads
+        predictor = roi_heads.box_predictor
+        sampled = roi_heads.label_and_sample_proposals(proposals, targets)
+        _, deltas = box_head_outputs(self.student, features, [s.proposal_boxes for s in sampled])
+        proposal_boxes = cat([s.proposal_boxes.tensor for s in sampled])
+        # images without targets carry no gt_boxes; their proposals are background, not regressed
+        gt_boxes = cat(
+            [(s.gt_boxes if s.has("gt_boxes") else s.proposal_boxes).tensor for s in sampled]
+        )
+        gt_classes = cat([s.gt_classes for s in sampled])
+        loss = predictor.box_reg_loss(proposal_boxes, gt_boxes, deltas, gt_classes)
+        return loss * predictor.loss_weight.get("loss_box_reg", 1.0)
+
+    @staticmethod
+    def _log_target_counts(**targets: List[Instances]) -> None:
+        storage = get_event_storage()
+        for name, per_image in targets.items():
+            storage.put_scalar(
+                f"soft_teacher/num_{name}_pseudo", sum(len(t) for t in per_image) / len(per_image)
+            )

@@ -1,0 +1,112 @@
+"""SoftTeacher.unsupervised_losses on the tiny Faster R-CNN with hand-made weak/strong views."""
+
+import os
+
+import numpy as np
+import pytest
+import torch
+from detectron2.config import LazyConfig, instantiate
+from detectron2.utils.events import EventStorage
+
+from labeleff.projects.soft_teacher import SoftTeacher
+
+LOSS_NAMES = {"loss_rpn_cls", "loss_rpn_loc", "loss_cls", "loss_box_reg"}
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TINY = os.path.join(REPO, "configs", "common", "models", "faster_rcnn_tiny.py")
+
+
+@pytest.fixture(scope="module")
+def detector_cfg():
+    return LazyConfig.load(TINY).model
+
+
+def _model(detector_cfg, **kwargs):
+    torch.manual_seed(0)
+    model = SoftTeacher(student=instantiate(detector_cfg), unsup_weight=4.0, **kwargs)
+    return model.train()
+
+
+def _item(seed, flip):
+    g = torch.Generator().manual_seed(seed)
+    image = torch.randint(0, 256, (3, 96, 128), dtype=torch.uint8, generator=g)
+    flip_matrix = np.array([[-1.0, 0.0, 128.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    return {
+        "file_name": f"img{seed}.jpg",
+        "image_id": seed,
+        "height": 96,
+        "width": 128,
+        "weak": {"image": image, "transform": np.eye(3)},
+        "strong": {
+            "image": image.flip(-1) if flip else image.clone(),
+            "transform": flip_matrix if flip else np.eye(3),
+        },
+    }
+
+
+def test_no_pseudo_labels_gives_finite_zero_losses(detector_cfg):
+    # an untrained detector has no detection scoring above 0.99
+    model = _model(detector_cfg, pseudo_label_initial_score_thr=0.99)
+    with EventStorage():
+        losses = model.unsupervised_losses([_item(0, True), _item(1, False)])
+    assert set(losses) == LOSS_NAMES
+    assert all(torch.isfinite(v) and v.item() == 0.0 for v in losses.values())
+    assert model.last_pseudo_labels is not None  # logged for the visualizer even when empty
+
+
+def test_background_only_losses_when_empty_batches_are_not_skipped(detector_cfg):
+    model = _model(
+        detector_cfg, pseudo_label_initial_score_thr=0.99, skip_losses_without_targets=False
+    )
+    with EventStorage():
+        losses = model.unsupervised_losses([_item(0, True)])
+    assert all(torch.isfinite(v) for v in losses.values())
+    # the official behaviour: background-only objectness and ROI classification, no regression
+    assert losses["loss_rpn_cls"].item() > 0 and losses["loss_cls"].item() > 0
+    assert losses["loss_rpn_loc"].item() == 0 and losses["loss_box_reg"].item() == 0
+
+
+def test_losses_train_the_student_only(detector_cfg):
+    # thresholds lowered so that an untrained teacher's detections (score >= 0.05) are targets,
+    # and every box is "reliable" for regression
+    model = _model(
+        detector_cfg,
+        pseudo_label_initial_score_thr=0.0,
+        rpn_pseudo_threshold=0.0,
+        cls_pseudo_threshold=0.0,
+        reg_pseudo_threshold=10.0,
+    )
+    with EventStorage() as storage:
+        losses = model.unsupervised_losses([_item(0, True), _item(1, False)])
+        counts = {k: v[0] for k, v in storage.latest().items()}
+    assert set(losses) == LOSS_NAMES
+    assert all(torch.isfinite(v) and v.item() > 0 for v in losses.values())
+    assert counts["soft_teacher/num_rpn_pseudo"] > 0 and counts["soft_teacher/num_reg_pseudo"] > 0
+    sum(losses.values()).backward()
+    assert all(p.grad is None for p in model.teacher.parameters())
+    grads = [p.grad for p in model.student.roi_heads.box_predictor.parameters()]
+    assert all(g is not None and g.abs().sum() > 0 for g in grads)
+
+
+def test_pseudo_labels_carry_uncertainty_and_respect_the_initial_threshold(detector_cfg):
+    model = _model(detector_cfg, pseudo_label_initial_score_thr=0.06)
+    pseudo, _ = model.teacher_pseudo_labels([_item(0, True), _item(1, False)])
+    for p in pseudo:
+        assert p.image_size == (96, 128)
+        assert (p.scores > 0.06).all()
+        assert p.reg_uncertainty.shape == (len(p),) and (p.reg_uncertainty >= 0).all()
+
+
+def test_terms_without_targets_are_zero_and_the_others_train(detector_cfg):
+    # no score reaches 1.0: no RPN / classification target; every box is reliable for regression
+    model = _model(
+        detector_cfg,
+        pseudo_label_initial_score_thr=0.0,
+        rpn_pseudo_threshold=1.0,
+        cls_pseudo_threshold=1.0,
+        reg_pseudo_threshold=10.0,
+    )
+    with EventStorage():
+        losses = model.unsupervised_losses([_item(0, True), _item(1, False)])
+    for name in ("loss_rpn_cls", "loss_rpn_loc", "loss_cls"):
+        assert losses[name].item() == 0.0 and losses[name].grad_fn is None
+    assert losses["loss_box_reg"].item() > 0 and losses["loss_box_reg"].requires_grad

@@ -1,0 +1,69 @@
+"""Dataset registration of the Soft Teacher configs: partial splits and BCCD (VOC) as COCO."""
+
+import json
+
+import pytest
+from detectron2.data import DatasetCatalog
+
+from labeleff.projects.soft_teacher.data import (
+    register_partial_split,
+    register_voc_partial,
+    soft_teacher_views,
+)
+
+
+def _coco(tmp_path, n=20):
+    images = [
+        {"id": i, "file_name": f"{i}.jpg", "height": 10, "width": 10} for i in range(1, n + 1)
+    ]
+    annotations = [
+        {"id": i, "image_id": i, "bbox": [1, 1, 5, 5], "area": 25, "category_id": 1, "iscrowd": 0}
+        for i in range(1, n + 1)
+    ]
+    path = tmp_path / "train.json"
+    path.write_text(
+        json.dumps(
+            {
+                "images": images,
+                "annotations": annotations,
+                "categories": [{"id": 1, "name": "thing"}],
+            }
+        )
+    )
+    (tmp_path / "img").mkdir()
+    return str(path), str(tmp_path / "img")
+
+
+def test_partial_split_is_disjoint_complete_and_keeps_hidden_ground_truth(tmp_path):
+    json_file, image_root = _coco(tmp_path)
+    lab = register_partial_split("st_test_lab", json_file, image_root, 10, 1, unlabeled=False)
+    unl = register_partial_split("st_test_unl", json_file, image_root, 10, 1, unlabeled=True)
+    labeled, unlabeled = DatasetCatalog.get(lab), DatasetCatalog.get(unl)
+    assert len(labeled) == 2 and len(unlabeled) == 18
+    ids_l = {d["image_id"] for d in labeled}
+    ids_u = {d["image_id"] for d in unlabeled}
+    assert not ids_l & ids_u and len(ids_l | ids_u) == 20
+    assert all(len(d["annotations"]) == 1 for d in unlabeled)  # for pseudo-label quality only
+    assert (tmp_path / "semi_supervised" / "train.1@10.json").is_file()
+
+
+def test_views_are_weak_and_strong():
+    views = soft_teacher_views((100, 120), 200)
+    assert set(views) == {"weak", "strong"}
+    assert len(views["strong"]) > len(views["weak"]) == 2
+
+
+def test_bccd_ten_percent_split(shared_data, tmp_path, monkeypatch):
+    monkeypatch.setenv("LABELEFF_DATASETS", str(tmp_path))
+    kwargs = dict(
+        voc_root=f"{shared_data}/bccd",
+        image_set="train",
+        class_names=["RBC", "WBC", "Platelets"],
+        percent=10,
+        seed=1,
+    )
+    lab = DatasetCatalog.get(register_voc_partial("st_bccd_lab", unlabeled=False, **kwargs))
+    unl = DatasetCatalog.get(register_voc_partial("st_bccd_unl", unlabeled=True, **kwargs))
+    assert len(lab) == 20 and len(unl) == 185  # 205 train images
+    assert {a["category_id"] for d in lab for a in d["annotations"]} <= {0, 1, 2}
+    assert not {d["file_name"] for d in lab} & {d["file_name"] for d in unl}
