@@ -13,7 +13,7 @@ import labeleff  # noqa: F401
 from labeleff.config import load_config
 from labeleff.engine.train_net import main, parse_args
 
-DEFAULT = "configs/baselines/faster_rcnn_demo_cpu.py"
+DEFAULT = "configs/soft_teacher/demo_cpu.py"
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])

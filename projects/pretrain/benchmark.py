@@ -1,0 +1,157 @@
+"""Scratch vs fg/bg center-loss vs patch-pretext backbone initialisation of a tiny Faster R-CNN:
+pretrain on the detector's training images, fine-tune each for the same iterations, report AP.
+
+Every run is a `tools/train_net.py` process (optionally under `nice`), so it is exactly what a
+user would run; results come from each run's metrics.json.
+"""
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from typing import Dict, List, Optional, Sequence
+
+__all__ = ["SETUPS", "run_train_net", "last_metrics", "run_benchmark", "format_table"]
+
+logger = logging.getLogger(__name__)
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+SETUPS = {
+    "bccd": dict(
+        fgbg="configs/pretrain/fgbg_center_bccd_cpu.py",
+        patch="configs/pretrain/patch_pretext_bccd_cpu.py",
+        detector="configs/pretrain/finetune_faster_rcnn_tiny_bccd_cpu.py",
+    ),
+    "demo": dict(
+        fgbg="configs/pretrain/fgbg_center_demo_cpu.py",
+        patch="configs/pretrain/patch_pretext_demo_cpu.py",
+        detector="configs/baselines/faster_rcnn_demo_cpu.py",
+    ),
+}
+
+
+def run_train_net(
+    config: str, overrides: List[str], log_path: str, nice: int = 10, threads: int = 1
+) -> float:
+    """Run tools/train_net.py on `config` with `overrides`; returns wall seconds. Raises
+    RuntimeError (with the log path) if it fails."""
+    cmd = [
+        sys.executable,
+        os.path.join(REPO, "tools", "train_net.py"),
+        "--config-file",
+        os.path.join(REPO, config),
+        *overrides,
+    ]
+    if nice:
+        cmd = ["nice", "-n", str(nice), *cmd]
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    os.makedirs(os.path.dirname(log_path), exist_ok=True)
+    t0 = time.time()
+    with open(log_path, "w") as f:
+        rc = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=REPO, env=env)
+    if rc != 0:
+        raise RuntimeError(f"{config} failed (exit {rc}); see {log_path}")
+    return time.time() - t0
+
+
+def last_metrics(output_dir: str, key: str) -> Optional[Dict]:
+    """The last line of `<output_dir>/metrics.json` holding `key`, or None."""
+    path = os.path.join(output_dir, "metrics.json")
+    found = None
+    if os.path.isfile(path):
+        with open(path) as f:
+            for line in f:
+                line = line.strip()
+                if line:
+                    row = json.loads(line)
+                    if key in row:
+                        found = row
+    return found
+
+
+def run_benchmark(
+    data: str,
+    out_dir: str,
+    pretrain_iters: int,
+    finetune_iters: int,
+    variants=("scratch", "fgbg", "patch"),
+    nice: int = 10,
+    threads: int = 1,
+    seed: int = 0,
+    reuse_pretrain: bool = False,
+    finetune_overrides: Sequence[str] = (),
+) -> Dict[str, Dict]:
+    """Returns {variant: {"AP", "AP50", "AP75", "pretrain_s", "finetune_s", "pretrain_loss"}}.
+    reuse_pretrain: skip a pretraining whose `backbone_export.pth` is already in `out_dir`.
+    finetune_overrides: extra `key=value` overrides of every fine-tuning run (e.g. optimizer.lr)."""
+    setup = SETUPS[data]
+    results = {}
+    for variant in variants:
+        res = {}
+        init = ""
+        if variant != "scratch":
+            pre_dir = os.path.join(out_dir, f"pretrain_{variant}")
+            init = os.path.join(pre_dir, "backbone_export.pth")
+            if not (reuse_pretrain and os.path.isfile(init)):
+                overrides = [
+                    f"train.max_iter={pretrain_iters}",
+                    f"train.output_dir={pre_dir}",
+                    f"train.seed={seed}",
+                    f"train.checkpointer.period={pretrain_iters}",
+                ]
+                log = os.path.join(out_dir, f"pretrain_{variant}.log")
+                secs = run_train_net(setup[variant], overrides, log, nice, threads)
+                res["pretrain_s"] = round(secs, 1)
+            row = last_metrics(pre_dir, "total_loss")
+            res["pretrain_loss"] = row and round(row["total_loss"], 4)
+            if not os.path.isfile(init):
+                raise RuntimeError(f"pretraining wrote no {init}")
+        ft_dir = os.path.join(out_dir, f"finetune_{variant}")
+        res["finetune_s"] = round(
+            run_train_net(
+                setup["detector"],
+                [
+                    f"train.max_iter={finetune_iters}",
+                    f"train.output_dir={ft_dir}",
+                    f"train.init_checkpoint={init}",
+                    f"train.seed={seed}",
+                    "train.eval_period=0",
+                    "train.vis_period=0",
+                    f"train.checkpointer.period={finetune_iters}",
+                    *finetune_overrides,
+                ],
+                os.path.join(out_dir, f"finetune_{variant}.log"),
+                nice,
+                threads,
+            ),
+            1,
+        )
+        row = last_metrics(ft_dir, "bbox/AP") or {}
+        res.update({k: row.get(f"bbox/{k}") for k in ("AP", "AP50", "AP75")})
+        results[variant] = res
+        logger.info(f"{variant}: {res}")
+        with open(os.path.join(out_dir, "results.json"), "w") as f:
+            json.dump(
+                dict(
+                    data=data,
+                    pretrain_iters=pretrain_iters,
+                    finetune_iters=finetune_iters,
+                    seed=seed,
+                    results=results,
+                ),
+                f,
+                indent=1,
+            )
+    return results
+
+
+def format_table(results: Dict[str, Dict]) -> str:
+    lines = ["| init | AP | AP50 | AP75 | pretrain s | finetune s |", "|---|---|---|---|---|---|"]
+    for k, r in results.items():
+        fmt = [f"{r[m]:.2f}" if r.get(m) is not None else "-" for m in ("AP", "AP50", "AP75")]
+        lines.append(
+            f"| {k} | {' | '.join(fmt)} | {r.get('pretrain_s', '-')} | {r['finetune_s']} |"
+        )
+    return "\n".join(lines)
