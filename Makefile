@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 export OMP_NUM_THREADS ?= 2
 
-.PHONY: setup demo test test-all lint clean
+.PHONY: setup demo test test-slow test-all lint clean
 setup:
 	bash scripts/setup_env.sh
 
@@ -11,6 +11,9 @@ demo: setup
 
 test: setup
 	$(PY) -m pytest -q tests
+
+test-slow: setup
+	$(PY) -m pytest -q -m slow tests
 
 test-all: setup
 	$(PY) -m pytest -q -m "slow or not slow" tests
