@@ -5,24 +5,8 @@ minival. Official VGG16_COCO_512.py: batch 32, lr 1e-3 (0.00004 x 25), momentum 
     python tools/train_net.py --config-file configs/refinedet/coco_512.py --num-gpus 4 \
         model.backbone.imagenet_weights=/path/to/vgg16-397923af.pth
 """
+from .coco_320 import dataloader, lr_multiplier, model, optimizer, train
 
-from ..common.schedule import multistep
-from ..common.train import train
-from .common.data import dataloader
-from .common.model import model
-from .common.optim import SGD as optimizer
-
-model.num_classes = 80
 model.test_size = 512
-model.vote = "soft_bbox_vote"  # official: soft box voting on COCO
-model.test_scales.coco = True  # COCO adds the 2.0x (320) / 1.25x, 2x, 2.25x (512) scales
-
-dataloader.train.dataset.names = ("coco_2014_train", "coco_2014_valminusminival")
 dataloader.train.mapper.augmentations.size = 512
-dataloader.test.dataset.names = "coco_2014_minival"
-
-train.max_iter = 400000
 train.output_dir = "./output/refinedet_coco_512"
-train.checkpointer.period = 10000  # official snapshot interval
-train.eval_period = 40000
-lr_multiplier = multistep(train.max_iter, steps=(280000, 360000), warmup_iters=0)

@@ -6,51 +6,8 @@ VOC folders (Annotations/, JPEGImages/, ImageSets/) under `datasets/VOCdevkit/VO
     python tools/train_net.py --config-file configs/refinedet/voc_512.py --num-gpus 4 \
         model.backbone.imagenet_weights=/path/to/vgg16-397923af.pth
 """
+from .voc_320 import dataloader, datasets, lr_multiplier, model, optimizer, train
 
-import os
-
-from detectron2.config import LazyCall as L
-from detectron2.evaluation import PascalVOCDetectionEvaluator
-
-from labeleff.data import datasets_root
-from labeleff.projects.refinedet import register_voc
-
-from ..common.schedule import multistep
-from ..common.train import train
-from .common.data import dataloader
-from .common.model import model
-from .common.optim import SGD as optimizer
-
-VOC = os.path.join(datasets_root(), "VOCdevkit")
-datasets = dict(
-    voc07_trainval=L(register_voc)(
-        name="rd_voc_2007_trainval",
-        dirname=os.path.join(VOC, "VOC2007"),
-        split="trainval",
-        year=2007,
-    ),
-    voc12_trainval=L(register_voc)(
-        name="rd_voc_2012_trainval",
-        dirname=os.path.join(VOC, "VOC2012"),
-        split="trainval",
-        year=2012,
-    ),
-    voc07_test=L(register_voc)(
-        name="rd_voc_2007_test", dirname=os.path.join(VOC, "VOC2007"), split="test", year=2007
-    ),
-)
-
-model.num_classes = 20
 model.test_size = 512
-model.vote = "bbox_vote"  # official: box voting on VOC
-
-dataloader.train.dataset.names = ("rd_voc_2007_trainval", "rd_voc_2012_trainval")
 dataloader.train.mapper.augmentations.size = 512
-dataloader.test.dataset.names = "rd_voc_2007_test"
-dataloader.evaluator = L(PascalVOCDetectionEvaluator)(dataset_name="rd_voc_2007_test")
-
-train.max_iter = 120000
 train.output_dir = "./output/refinedet_voc_512"
-train.checkpointer.period = 10000
-train.eval_period = 20000
-lr_multiplier = multistep(train.max_iter, steps=(80000, 100000), warmup_iters=0)
