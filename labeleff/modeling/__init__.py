@@ -1,2 +1,10 @@
 """Small building blocks shared by the projects' CPU configs."""
 from .tiny_backbone import TinyResNet, build_tiny_resnet_fpn_backbone
+from .efficientnet_lite import (
+    LITE0_PIXEL_MEAN,
+    LITE0_PIXEL_STD,
+    EfficientNetLite,
+    build_efficientnet_lite_fpn_backbone,
+    build_lite0_classifier,
+    lite0_imagenet_state_dict,
+)
