@@ -73,16 +73,14 @@ dataloader.unlabeled = L(build_semi_supervised_train_loader)(
     num_workers=4,
 )
 
-trainer = L(SemiSupervisedTrainer)(
-    unlabeled_data_loader="${dataloader.unlabeled}",
-    amp=False,  # set to train.amp.enabled in configs that use mixed precision
-)
+# AMP: train.amp.enabled (the entry point passes it to the trainer: one key for every trainer)
+trainer = L(SemiSupervisedTrainer)(unlabeled_data_loader="${dataloader.unlabeled}")
 
 ema_hook = L(EMAHook)(
     momentum=0.999,  # Soft Teacher: teacher = 0.999 teacher + 0.001 student
     interval=1,  # Soft Teacher: every iteration
     warmup=0,  # Soft Teacher's MeanTeacher hook: m_t = min(m, 1 - (1 + 0) / (t + 1))
-    buffers="copy",
+    buffers="ema",  # BN statistics averaged with the weights they belong to
 )
 
 pseudo_label_vis_hook = L(PseudoLabelVisualizerHook)(

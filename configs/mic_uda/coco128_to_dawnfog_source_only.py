@@ -1,4 +1,4 @@
-"""Source-only twin of coco128_to_dawnfog.py: the same tiny detector, source loader, schedule and
+"""Source-only twin of coco128_to_dawnfog.py: the same detector, source loader, schedule and
 target evaluation, trained on coco128 only (no teacher, no target images, no domain classifiers).
 """
 

@@ -125,11 +125,11 @@ train.output_dir = "./output/soft_teacher/coco_1pct"
 train.eval_period = 4000
 train.checkpointer.period = 4000
 train.checkpointer.max_to_keep = 20
-train.trainer = L(SemiSupervisedTrainer)(
-    unlabeled_data_loader="${dataloader.unlabeled}",
-    amp=True,  # mixed precision (official fp16 loss_scale=dynamic)
-)
+train.amp.enabled = True  # mixed precision (official fp16 loss_scale=dynamic)
+train.trainer = L(SemiSupervisedTrainer)(unlabeled_data_loader="${dataloader.unlabeled}")
 train.hooks = [
-    L(EMAHook)(momentum=0.999, interval=1),  # teacher = EMA of the student (paper: 0.999)
+    # teacher = EMA of the student, official MeanTeacher(momentum=0.999, interval=1, warm_up=0):
+    # m_t = min(0.999, 1 - 1 / (t + 1))
+    L(EMAHook)(momentum=0.999, interval=1, warmup=0),
     L(PseudoLabelVisualizerHook)(period=0, output_dir="${train.output_dir}"),  # >0: PNGs
 ]

@@ -1,4 +1,4 @@
-"""Supervised-only twin of bccd_10pct.py: the same tiny detector, labeled split, augmentation,
+"""Supervised-only twin of bccd_10pct.py: the same detector, labeled split, augmentation,
 labeled batch and schedule, without the unlabeled images (the accuracy benchmark's baseline)."""
 
 from .bccd_10pct import dataloader, datasets, detector as model, lr_multiplier, optimizer, train

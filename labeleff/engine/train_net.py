@@ -4,6 +4,7 @@ Config contract (docs/CONTRIBUTING.md): `model`, `dataloader.{train,test,evaluat
 `lr_multiplier`, `train` (configs/common/train.py) and optionally `datasets` (registration nodes).
 """
 import argparse
+import inspect
 import logging
 import os
 import sys
@@ -92,13 +93,35 @@ def build_trainer(cfg, model, data_loader, optimizer):
         cls = AMPTrainer if cfg.train.amp.enabled else SimpleTrainer
         return cls(model, data_loader, optimizer)
     target = node._target_
+    if "amp" in node:
+        raise ValueError(
+            "train.trainer.amp: mixed precision has one key, train.amp.enabled (the entry point "
+            "passes it to the trainer); remove train.trainer.amp"
+        )
     kwargs = {k: v for k, v in node.items() if k != "_target_"}
     kwargs = {k: instantiate(v) for k, v in kwargs.items()}
     if isinstance(target, str):
         from detectron2.utils.registry import locate
 
         target = locate(target)
+    if "amp" in inspect.signature(target).parameters:
+        kwargs["amp"] = bool(cfg.train.amp.enabled)
     return target(model=model, data_loader=data_loader, optimizer=optimizer, **kwargs)
+
+
+def check_teacher_schedule(model, hook_list):
+    """A teacher-student model (one with `update_teacher`) whose teacher nothing moves would train
+    a student beside a frozen copy of its initial weights: fail before training instead."""
+    from labeleff.projects.teacher_student.ema import EMAHook
+
+    if hasattr(unwrap(model), "update_teacher") and not any(
+        isinstance(h, EMAHook) for h in hook_list
+    ):
+        raise ValueError(
+            f"{type(unwrap(model)).__name__} is a teacher-student model but train.hooks has no "
+            "EMAHook: add L(EMAHook)(momentum=...) to train.hooks (labeleff.projects."
+            "teacher_student.EMAHook), or the teacher never moves"
+        )
 
 
 def _ddp(cfg, model):
@@ -120,6 +143,7 @@ def do_train(args, cfg):
     trainer = build_trainer(cfg, model, train_loader, optimizer)
     checkpointer = AtomicCheckpointer(model, cfg.train.output_dir, trainer=trainer)
     extra = [instantiate(h) for h in cfg.train.get("hooks", None) or []]
+    check_teacher_schedule(model, extra)
     writers = default_writers(cfg.train.output_dir, cfg.train.max_iter)
     last_results = {}
 

@@ -13,6 +13,7 @@ from .augmentations import (
     views,
     weak_view_augmentations,
 )
+from .bn_statistics import running_stats_frozen
 from .box_projection import boxes_between_views, project_boxes, transform_to_matrix, view_to_view
 from .config import add_teacher_student_config
 from .data import SeededBatchStream, build_semi_supervised_train_loader

@@ -18,15 +18,16 @@ BUFFER_MODES = ("copy", "ema", "keep")
 
 
 @torch.no_grad()
-def ema_update_(teacher: nn.Module, student: nn.Module, momentum: float, buffers: str = "copy"):
+def ema_update_(teacher: nn.Module, student: nn.Module, momentum: float, buffers: str = "ema"):
     """
     In place: teacher <- momentum * teacher + (1 - momentum) * student, parameter by parameter.
 
     Args:
         teacher, student: modules with the same parameter and buffer names and shapes.
         momentum: m in [0, 1]; 0 copies the student.
-        buffers: "copy" (teacher buffers <- student's), "ema" (floating buffers averaged like
-            parameters, integer ones copied) or "keep" (teacher buffers untouched).
+        buffers: "ema" (default: floating buffers, e.g. BN running statistics, averaged like
+            parameters, so the averaged weights run with averaged statistics; integer ones
+            copied), "copy" (teacher buffers <- the current student's) or "keep" (untouched).
     """
     if buffers not in BUFFER_MODES:
         raise ValueError(f"ema_update_: buffers must be one of {BUFFER_MODES}, got {buffers!r}")
@@ -105,7 +106,7 @@ class EMAHook(HookBase):
         momentum: float = 0.999,
         interval: int = 1,
         warmup: Optional[float] = None,
-        buffers: str = "copy",
+        buffers: str = "ema",
     ):
         """
         Args:

@@ -66,13 +66,17 @@ def _train(tmp_path, hook, steps, burn_in=0):
 
 def test_ema_after_three_steps_equals_hand_formula(tmp_path):
     model, trainer, teacher, students = _train(tmp_path, EMAHook(momentum=0.9, warmup=0), 3)
-    # warm-up w=0: m_t = min(0.9, 1 - 1/(t+1)) = 0, 1/2, 2/3; buffers copied
+    # warm-up w=0: m_t = min(0.9, 1 - 1/(t+1)) = 0, 1/2, 2/3; parameters and floating buffers (BN
+    # running statistics) averaged alike (the default), the integer batch counter copied
     for m, student in zip([0.0, 0.5, 2.0 / 3.0], students):
         for k in teacher:
-            is_param = k in dict(model.teacher.named_parameters())
-            teacher[k] = m * teacher[k] + (1 - m) * student[k] if is_param else student[k]
+            floating = teacher[k].is_floating_point()
+            teacher[k] = m * teacher[k] + (1 - m) * student[k] if floating else student[k]
     for k, v in model.teacher.state_dict().items():
         assert torch.allclose(v.float(), teacher[k].float(), atol=1e-6), k
+    # the statistics really were averaged, not copied: the student's moved between steps
+    assert not torch.allclose(students[1]["bn.running_mean"], students[2]["bn.running_mean"])
+    assert not torch.allclose(model.teacher.bn.running_mean, students[2]["bn.running_mean"])
     assert not torch.equal(students[0]["conv.weight"], students[2]["conv.weight"])  # it trained
     assert trainer.storage.history("ema_momentum").latest() == pytest.approx(2.0 / 3.0)
 
@@ -87,8 +91,9 @@ def test_burn_in_copies_then_ema_with_interval(tmp_path):
     for it in (2, 4):
         for k, p in model.teacher.named_parameters():
             expected[k] = 0.9 * expected[k] + 0.1 * students[it][k]
-        for k, _ in model.teacher.named_buffers():
-            expected[k] = students[it][k]
+        for k, buf in model.teacher.named_buffers():
+            floating = buf.is_floating_point()
+            expected[k] = 0.9 * expected[k] + 0.1 * students[it][k] if floating else students[it][k]
     for k, v in model.teacher.state_dict().items():
         assert torch.allclose(v.float(), expected[k].float(), atol=1e-6), k
     assert hook.num_updates == 3
