@@ -18,6 +18,8 @@ from .box_projection import boxes_between_views, project_boxes, transform_to_mat
 from .config import add_teacher_student_config
 from .data import SeededBatchStream, build_semi_supervised_train_loader
 from .ema import EMAHook, ema_momentum, ema_update_
+from .adaptive_thresholds import ClassScoreThresholds, gmm_score_threshold
+from .health import PseudoLabelHealthHook, collapse_warning, write_curves_png
 from .hooks import PseudoLabelVisualizerHook
 from .losses import weight_losses
 from .mapper import MultiViewDatasetMapper

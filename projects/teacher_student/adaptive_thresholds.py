@@ -1,0 +1,112 @@
+"""Adaptive per-class pseudo-label score thresholds: a 2-component Gaussian mixture fitted on the
+teacher's recent scores of each class (ConsistentTeacher's GMM policy, Wang et al., CVPR 2023)."""
+
+from typing import Optional, Sequence
+
+import numpy as np
+import torch
+from detectron2.utils import comm
+from torch import nn
+
+__all__ = ["gmm_score_threshold", "ClassScoreThresholds"]
+
+
+def gmm_score_threshold(scores, default: float, policy: str = "high") -> float:
+    """Threshold separating confident from unconfident scores of one class.
+
+    A 2-component 1-D Gaussian mixture is fitted (means initialised at min and max score and equal
+    weights, as ConsistentTeacher; precisions at 1 / variance of the scores, where
+    ConsistentTeacher uses 1: a unit variance is far wider than scores in [0, 1] and EM then stops
+    after ~3 iterations with both components straddling the middle); the component started at the
+    max is the positive one. "high": the lowest positive score at or above the positive component's
+    densest sample (about its mode); "middle": the lowest positive score.
+
+    Args:
+        scores: (N,) scores in [0, 1] (array or tensor).
+        default: returned when N < 4 or no score falls in the positive component; also a lower
+            bound of the result.
+        policy: "high" or "middle".
+    Returns: a float threshold >= default.
+    """
+    from sklearn.mixture import GaussianMixture
+
+    if policy not in ("high", "middle"):
+        raise ValueError(f"gmm_score_threshold: policy must be 'high' or 'middle', got {policy!r}")
+    x = torch.as_tensor(scores, dtype=torch.float64).reshape(-1, 1).cpu().numpy()
+    if len(x) < 4 or np.ptp(x) == 0:
+        return float(default)
+    gmm = GaussianMixture(
+        2,
+        weights_init=[0.5, 0.5],
+        means_init=[[x.min()], [x.max()]],
+        precisions_init=[[[1.0 / x.var()]]] * 2,
+    )
+    gmm.fit(x)
+    positive = gmm.predict(x) == 1
+    if not positive.any():
+        return float(default)
+    if policy == "middle":
+        return max(float(default), float(x[positive].min()))
+    density = np.where(positive, gmm.score_samples(x), -np.inf)
+    mode_score = x[int(np.argmax(density)), 0]
+    return max(float(default), float(x[positive & (x[:, 0] >= mode_score)].min()))
+
+
+class ClassScoreThresholds(nn.Module):
+    """Per-class queues of the teacher's recent detection scores and their GMM thresholds.
+
+    The queues are buffers: they are checkpointed with the model and restored on resume, so an
+    interrupted run continues with the same thresholds. In distributed runs `update` gathers the
+    scores of every rank, so all ranks hold the same queues.
+    """
+
+    def __init__(
+        self,
+        num_classes: int,
+        queue_size: int = 100,
+        default: float = 0.5,
+        min_threshold: float = 0.0,
+        max_threshold: float = 1.0,
+        policy: str = "high",
+    ):
+        """
+        Args:
+            num_classes: K foreground classes.
+            queue_size: recent scores kept per class (ConsistentTeacher: 100).
+            default: the threshold of a class with too few scores, and the lower bound.
+            min_threshold, max_threshold: clamp of the fitted thresholds.
+            policy: see :func:`gmm_score_threshold`.
+        """
+        super().__init__()
+        self.default, self.policy = default, policy
+        self.min_threshold, self.max_threshold = min_threshold, max_threshold
+        self.register_buffer("queue", torch.zeros(num_classes, queue_size))
+        self.register_buffer("count", torch.zeros(num_classes, dtype=torch.long))  # total seen
+        self.register_buffer("thresholds", torch.full((num_classes,), float(default)))
+
+    @torch.no_grad()
+    def update(self, scores: torch.Tensor, classes: torch.Tensor) -> torch.Tensor:
+        """Push scores (N,) of classes (N,) into the queues and refit every class that got new
+        scores. Returns the (K,) thresholds."""
+        if comm.get_world_size() > 1:
+            gathered = comm.all_gather((scores.cpu(), classes.cpu()))
+            scores = torch.cat([s for s, _ in gathered])
+            classes = torch.cat([c for _, c in gathered])
+        scores, classes = scores.detach().cpu().float(), classes.cpu()
+        size = self.queue.shape[1]
+        for k in classes.unique().tolist():
+            new = scores[classes == k][-size:]
+            slots = (self.count[k] + torch.arange(len(new))) % size
+            self.queue[k, slots] = new.to(self.queue)
+            self.count[k] += len(new)
+            filled = self.queue[k, : int(min(self.count[k], size))]
+            thr = gmm_score_threshold(filled, self.default, self.policy)
+            self.thresholds[k] = min(max(thr, self.min_threshold), self.max_threshold)
+        return self.thresholds
+
+    def per_box(self, classes: torch.Tensor) -> torch.Tensor:
+        """(N,) threshold of each box's class."""
+        return self.thresholds.to(classes.device)[classes]
+
+    def extra_repr(self) -> str:
+        return f"classes={self.queue.shape[0]}, queue={self.queue.shape[1]}, policy={self.policy}"
