@@ -124,6 +124,25 @@ def check_teacher_schedule(model, hook_list):
         )
 
 
+def with_health_monitor(model, hook_list, output_dir):
+    """`hook_list` plus a default `PseudoLabelHealthHook` for a teacher-student model whose
+    config names none (the monitor is on for every teacher-student run), built from the model's
+    `pseudo_label_count_key` and `health_keys_to_check`."""
+    from labeleff.projects.teacher_student.health import PseudoLabelHealthHook
+
+    inner = unwrap(model)
+    if not hasattr(inner, "update_teacher") or any(
+        isinstance(h, PseudoLabelHealthHook) for h in hook_list
+    ):
+        return hook_list
+    monitor = PseudoLabelHealthHook(
+        output_dir,
+        count_key=inner.pseudo_label_count_key,
+        keys_to_check=inner.health_keys_to_check,
+    )
+    return [*hook_list, monitor]
+
+
 def _ddp(cfg, model):
     kwargs = dict(cfg.train.ddp)
     if comm.get_world_size() > 1 and not str(cfg.train.device).startswith("cuda"):
@@ -144,6 +163,7 @@ def do_train(args, cfg):
     checkpointer = AtomicCheckpointer(model, cfg.train.output_dir, trainer=trainer)
     extra = [instantiate(h) for h in cfg.train.get("hooks", None) or []]
     check_teacher_schedule(model, extra)
+    extra = with_health_monitor(model, extra, cfg.train.output_dir)
     writers = default_writers(cfg.train.output_dir, cfg.train.max_iter)
     last_results = {}
 

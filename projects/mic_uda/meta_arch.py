@@ -48,6 +48,13 @@ class MIC(TeacherStudent):
     are in the "unsup" group too.
     """
 
+    health_keys_to_check = (
+        "model.score_threshold",
+        "model.mic_weight",
+        "model.burn_in_iters",
+        "train.hooks (EMAHook momentum)",
+    )
+
     @configurable
     def __init__(
         self,

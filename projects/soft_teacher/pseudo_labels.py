@@ -1,6 +1,6 @@
 """Selection of Soft Teacher pseudo-labels: score and box-uncertainty thresholds, minimum box size."""
 
-from typing import Optional
+from typing import Optional, Union
 
 import torch
 from detectron2.structures import Instances
@@ -9,7 +9,7 @@ from detectron2.structures import Instances
 def pseudo_label_mask(
     boxes: torch.Tensor,
     scores: Optional[torch.Tensor] = None,
-    score_threshold: Optional[float] = None,
+    score_threshold: Optional[Union[float, torch.Tensor]] = None,
     uncertainty: Optional[torch.Tensor] = None,
     max_uncertainty: Optional[float] = None,
     min_size: Optional[float] = 0.0,
@@ -18,7 +18,8 @@ def pseudo_label_mask(
 
     Args:
         boxes: (N, 4) XYXY boxes.
-        scores: (N,) classification scores; kept where `scores > score_threshold`.
+        scores: (N,) classification scores; kept where `scores > score_threshold` (a float, or
+            an (N,) tensor of per-box thresholds, e.g. each box's class threshold).
         uncertainty: (N,) box-regression uncertainty; kept where `uncertainty < max_uncertainty`.
         min_size: kept where width > min_size and height > min_size (0 drops degenerate boxes);
             None disables the size filter.
@@ -39,7 +40,7 @@ def pseudo_label_mask(
 
 def select_pseudo_labels(
     pseudo: Instances,
-    score_threshold: Optional[float] = None,
+    score_threshold: Optional[Union[float, torch.Tensor]] = None,
     max_uncertainty: Optional[float] = None,
     min_size: Optional[float] = 0.0,
 ) -> Instances:

@@ -11,7 +11,7 @@ from detectron2.modeling import META_ARCH_REGISTRY
 from detectron2.structures import Boxes, Instances
 from detectron2.utils.events import get_event_storage
 
-from labeleff.projects.teacher_student import TeacherStudent
+from labeleff.projects.teacher_student import ClassScoreThresholds, TeacherStudent
 from labeleff.projects.teacher_student.box_projection import (
     boxes_between_views,
     project_boxes,
@@ -73,6 +73,15 @@ class SoftTeacher(TeacherStudent):
     Supervised losses, EMA, evaluation and the forward contract come from :class:`TeacherStudent`.
     """
 
+    health_keys_to_check = (
+        "model.score_threshold_policy",
+        "model.cls_pseudo_threshold",
+        "model.rpn_pseudo_threshold",
+        "model.reg_pseudo_threshold",
+        "model.unsup_weight",
+        "train.hooks (EMAHook momentum)",
+    )
+
     @configurable
     def __init__(
         self,
@@ -85,6 +94,11 @@ class SoftTeacher(TeacherStudent):
         jitter_scale: float = 0.06,
         min_pseudo_box_size: float = 0.0,
         skip_losses_without_targets: bool = True,
+        score_threshold_policy: str = "fixed",
+        gmm_queue_size: int = 100,
+        gmm_policy: str = "high",
+        gmm_min_threshold: float = 0.5,
+        gmm_max_threshold: float = 0.9,
         **kwargs,
     ):
         """
@@ -99,6 +113,11 @@ class SoftTeacher(TeacherStudent):
                 regression) whose pseudo boxes are all filtered out in the batch is zero, not
                 computed (no pseudo box at all: the student is not run). False is the official
                 code: background-only RPN / ROI classification terms on such batches.
+            score_threshold_policy: "fixed" (the paper: `rpn_pseudo_threshold` and
+                `cls_pseudo_threshold`) or "gmm": one threshold per class for both filters, fitted
+                on the teacher's last `gmm_queue_size` pseudo-label scores of that class
+                (:class:`ClassScoreThresholds`, ConsistentTeacher's policy `gmm_policy`), clamped
+                to [gmm_min_threshold, gmm_max_threshold].
             kwargs: :class:`TeacherStudent` arguments (`student`, `unsup_weight`, ...).
         """
         super().__init__(**kwargs)
@@ -110,6 +129,21 @@ class SoftTeacher(TeacherStudent):
         self.jitter_scale = jitter_scale
         self.min_pseudo_box_size = min_pseudo_box_size
         self.skip_losses_without_targets = skip_losses_without_targets
+        if score_threshold_policy not in ("fixed", "gmm"):
+            raise ValueError(
+                f"SoftTeacher: score_threshold_policy must be 'fixed' or 'gmm', got "
+                f"{score_threshold_policy!r}"
+            )
+        self.score_thresholds = None
+        if score_threshold_policy == "gmm":
+            self.score_thresholds = ClassScoreThresholds(
+                self.student.roi_heads.num_classes,
+                queue_size=gmm_queue_size,
+                default=gmm_min_threshold,
+                min_threshold=gmm_min_threshold,
+                max_threshold=gmm_max_threshold,
+                policy=gmm_policy,
+            )
 
     # ---------------------------------------------------------------- teacher (weak view)
     @torch.no_grad()
@@ -195,8 +229,11 @@ class SoftTeacher(TeacherStudent):
                 for p in pseudo
             ]
 
-        rpn_targets = subset(score_threshold=self.rpn_pseudo_threshold)
-        cls_targets = subset(score_threshold=self.cls_pseudo_threshold)
+        if self.score_thresholds is None:
+            rpn_targets = subset(score_threshold=self.rpn_pseudo_threshold)
+            cls_targets = subset(score_threshold=self.cls_pseudo_threshold)
+        else:
+            cls_targets = rpn_targets = self._adaptive_subset(pseudo_weak, pseudo)
         reg_targets = subset(max_uncertainty=self.reg_pseudo_threshold)
         self._log_target_counts(rpn=rpn_targets, cls=cls_targets, reg=reg_targets)
         has = {
@@ -272,6 +309,25 @@ class SoftTeacher(TeacherStudent):
         gt_classes = cat([s.gt_classes for s in sampled])
         loss = predictor.box_reg_loss(proposal_boxes, gt_boxes, deltas, gt_classes)
         return loss * predictor.loss_weight.get("loss_box_reg", 1.0)
+
+    def _adaptive_subset(
+        self, pseudo_weak: List[Instances], pseudo: List[Instances]
+    ) -> List[Instances]:
+        """Pseudo-labels above their class's GMM threshold, after pushing this batch's scores."""
+        thresholds = self.score_thresholds.update(
+            cat([p.scores for p in pseudo_weak]), cat([p.gt_classes for p in pseudo_weak])
+        )
+        storage = get_event_storage()
+        for k, thr in enumerate(thresholds.tolist()):
+            storage.put_scalar(f"soft_teacher/score_threshold/class_{k}", thr)
+        return [
+            select_pseudo_labels(
+                p,
+                score_threshold=self.score_thresholds.per_box(p.gt_classes),
+                min_size=self.min_pseudo_box_size,
+            )
+            for p in pseudo
+        ]
 
     @staticmethod
     def _log_target_counts(**targets: List[Instances]) -> None:

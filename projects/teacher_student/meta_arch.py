@@ -35,6 +35,10 @@ class TeacherStudent(nn.Module):
     with several teachers override `teachers` and `update_teacher`.
     """
 
+    # what the pseudo-label health monitor (PseudoLabelHealthHook) watches and names on a collapse
+    pseudo_label_count_key = "pseudo_label/boxes_per_image"
+    health_keys_to_check = ("model.unsup_weight", "model.burn_in_iters", "train.hooks (EMAHook)")
+
     @configurable
     def __init__(
         self,
@@ -164,7 +168,8 @@ class TeacherStudent(nn.Module):
                 (training targets) or `pred_boxes`/`pred_classes`.
             unlabeled: the unlabeled batch the pseudo-labels were computed on.
         """
-        log_pseudo_label_quality(get_event_storage(), pseudo, unlabeled, view)
+        num_classes = getattr(getattr(self.student, "roi_heads", None), "num_classes", None)
+        log_pseudo_label_quality(get_event_storage(), pseudo, unlabeled, view, num_classes)
         if pseudo:
             image_format = getattr(self.student, "input_format", "BGR")
             self.last_pseudo_labels = pseudo_label_snapshot(

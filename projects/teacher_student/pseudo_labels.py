@@ -1,6 +1,6 @@
 """Pseudo-label quality against hidden ground truth (precision/recall at IoU 0.5, boxes per image)."""
 
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 import torch
 from detectron2.structures import Boxes, Instances, pairwise_iou
@@ -55,14 +55,24 @@ def match_pseudo_labels(
     return tp
 
 
-def log_pseudo_label_quality(storage, pseudo: List[Instances], unlabeled: List[dict], view: str):
+def log_pseudo_label_quality(
+    storage,
+    pseudo: List[Instances],
+    unlabeled: List[dict],
+    view: str,
+    num_classes: Optional[int] = None,
+):
     """
     Put "pseudo_label/boxes_per_image" and, where `unlabeled[i][view]` has "instances" (hidden
     ground truth in view coordinates), "pseudo_label/precision@0.5" and
-    "pseudo_label/recall@0.5" for this batch into the EventStorage.
+    "pseudo_label/recall@0.5" for this batch into the EventStorage. With `num_classes`, also
+    per class k: "pseudo_label/class_<k>/boxes_per_image" and, with hidden ground truth,
+    "pseudo_label/class_<k>/recall@0.5" (where the batch has objects of class k).
     """
     num_pred = sum(len(p) for p in pseudo)
     storage.put_scalar("pseudo_label/boxes_per_image", num_pred / max(len(pseudo), 1))
+    if num_classes is not None:
+        _log_per_class(storage, pseudo, unlabeled, view, num_classes)
     tp = num_gt = num_pred_with_gt = 0
     for inst, item in zip(pseudo, unlabeled):
         if "instances" not in item[view]:
@@ -77,6 +87,27 @@ def log_pseudo_label_quality(storage, pseudo: List[Instances], unlabeled: List[d
         storage.put_scalar("pseudo_label/precision@0.5", tp / num_pred_with_gt)
     if num_gt > 0:
         storage.put_scalar("pseudo_label/recall@0.5", tp / num_gt)
+
+
+def _log_per_class(storage, pseudo, unlabeled, view, num_classes):
+    for k in range(num_classes):
+        tp = num_gt = num_pred = 0
+        for inst, item in zip(pseudo, unlabeled):
+            boxes, classes = _boxes_and_classes(inst)
+            mine = classes == k
+            num_pred += int(mine.sum())
+            if "instances" not in item[view]:
+                continue
+            gt = item[view]["instances"]
+            gt_k = gt.gt_classes == k
+            scores = inst.scores[mine] if inst.has("scores") else None
+            tp += match_pseudo_labels(
+                boxes[mine], classes[mine], gt.gt_boxes[gt_k], gt.gt_classes[gt_k], scores
+            )
+            num_gt += int(gt_k.sum())
+        storage.put_scalar(f"pseudo_label/class_{k}/boxes_per_image", num_pred / len(pseudo))
+        if num_gt > 0:
+            storage.put_scalar(f"pseudo_label/class_{k}/recall@0.5", tp / num_gt)
 
 
 def pseudo_label_snapshot(pseudo: Instances, item: dict, view: str, image_format: str) -> dict:

@@ -9,6 +9,7 @@ from detectron2.config import LazyConfig, instantiate
 from detectron2.utils.events import EventStorage
 
 from labeleff.projects.soft_teacher import SoftTeacher
+from labeleff.projects.teacher_student import gmm_score_threshold
 
 LOSS_NAMES = {"loss_rpn_cls", "loss_rpn_loc", "loss_cls", "loss_box_reg"}
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -110,3 +111,35 @@ def test_terms_without_targets_are_zero_and_the_others_train(detector_cfg):
     for name in ("loss_rpn_cls", "loss_rpn_loc", "loss_cls"):
         assert losses[name].item() == 0.0 and losses[name].grad_fn is None
     assert losses["loss_box_reg"].item() > 0 and losses["loss_box_reg"].requires_grad
+
+
+def test_gmm_policy_keeps_boxes_above_their_class_threshold(detector_cfg):
+    model = _model(
+        detector_cfg,
+        pseudo_label_initial_score_thr=0.0,
+        reg_pseudo_threshold=10.0,
+        score_threshold_policy="gmm",
+        gmm_min_threshold=0.0,
+        gmm_max_threshold=1.0,
+        gmm_policy="middle",
+    )
+    items = [_item(0, False), _item(1, False)]  # identity views: pseudo boxes keep their scores
+    with EventStorage() as storage:
+        pseudo_weak, _ = model.teacher_pseudo_labels(items)
+        model.unsupervised_losses(items)
+        latest = {k: v[0] for k, v in storage.latest().items()}
+    scores = torch.cat([p.scores for p in pseudo_weak])
+    classes = torch.cat([p.gt_classes for p in pseudo_weak])
+    assert len(scores) >= 8  # an untrained teacher's many low-score boxes: the loop really runs
+    thresholds = model.score_thresholds.thresholds
+    expected = sum(int((scores[classes == k] > thresholds[k]).sum()) for k in range(3)) / 2
+    assert latest["soft_teacher/num_cls_pseudo"] == pytest.approx(expected)
+    assert latest["soft_teacher/num_rpn_pseudo"] == pytest.approx(expected)
+    for k in range(3):  # each class's threshold = the pure GMM function on its scores
+        queued = scores[classes == k][-100:]  # the queue keeps the last gmm_queue_size
+        expected_k = gmm_score_threshold(queued, 0.0, "middle")
+        assert thresholds[k].item() == pytest.approx(expected_k, abs=1e-6)
+        assert latest[f"soft_teacher/score_threshold/class_{k}"] == pytest.approx(expected_k)
+    assert "score_thresholds.queue" in model.state_dict()
+    with pytest.raises(ValueError, match="score_threshold_policy"):
+        _model(detector_cfg, score_threshold_policy="adaptive")

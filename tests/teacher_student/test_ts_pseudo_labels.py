@@ -81,3 +81,24 @@ def test_quality_logging_and_visualizer_png(tmp_path):
     png = cv2.imread(os.path.join(tmp_path, "pseudo_labels", "iter_0000009.png"))
     assert png.shape[0] == 50 and png.shape[1] == 2 * (60 + 4)
     assert png.max() > 0  # boxes drawn on black images
+
+
+def test_per_class_counts_and_recall():
+    from labeleff.projects.teacher_student.pseudo_labels import log_pseudo_label_quality
+
+    # image 0: class 0 found (1 of 1), class 1 has two objects, one found; image 1: no gt
+    pseudo = [
+        _inst([[0, 0, 10, 10], [20, 20, 30, 30], [40, 40, 50, 50]], [0, 1, 1]),
+        _inst([[0, 0, 5, 5]], [2]),
+    ]
+    gt = _inst([[0, 0, 10, 10], [20, 20, 30, 30], [1, 30, 9, 45]], [0, 1, 1])
+    unlabeled = [{"weak": {"instances": gt}}, {"weak": {}}]
+    with EventStorage(0) as storage:
+        log_pseudo_label_quality(storage, pseudo, unlabeled, "weak", num_classes=3)
+        latest = {k: v[0] for k, v in storage.latest().items()}
+    assert latest["pseudo_label/class_0/boxes_per_image"] == 0.5
+    assert latest["pseudo_label/class_1/boxes_per_image"] == 1.0
+    assert latest["pseudo_label/class_2/boxes_per_image"] == 0.5
+    assert latest["pseudo_label/class_0/recall@0.5"] == 1.0
+    assert latest["pseudo_label/class_1/recall@0.5"] == 0.5
+    assert "pseudo_label/class_2/recall@0.5" not in latest  # no object of class 2 anywhere

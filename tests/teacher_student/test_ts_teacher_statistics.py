@@ -109,3 +109,17 @@ def test_teacher_student_without_ema_hook_is_an_error():
         check_teacher_schedule(model, [])
     check_teacher_schedule(model, [EMAHook()])
     check_teacher_schedule(ToyDetector(), [])  # a plain detector needs none
+
+
+def test_every_teacher_student_run_gets_a_health_monitor(tmp_path):
+    from labeleff.engine.train_net import with_health_monitor
+    from labeleff.projects.teacher_student import PseudoLabelHealthHook
+
+    model = ToyTeacherStudent(student=ToyDetector())
+    hooks = with_health_monitor(model, [EMAHook()], str(tmp_path))
+    (monitor,) = [h for h in hooks if isinstance(h, PseudoLabelHealthHook)]
+    assert monitor.count_key == "pseudo_label/boxes_per_image"
+    assert "model.unsup_weight" in monitor.keys_to_check
+    own = PseudoLabelHealthHook(str(tmp_path), count_key="x")
+    assert with_health_monitor(model, [own], str(tmp_path)) == [own]  # the config's own one
+    assert with_health_monitor(ToyDetector(), [], str(tmp_path)) == []
