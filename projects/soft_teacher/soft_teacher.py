@@ -2,13 +2,13 @@
 Teacher" (Xu et al., ICCV 2021) on top of the teacher-student engine, for Detectron2 Faster R-CNN
 models (`GeneralizedRCNN` with an RPN and `StandardROIHeads` with a softmax box predictor)."""
 
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import torch
 from detectron2.config import configurable
 from detectron2.layers import cat
 from detectron2.modeling import META_ARCH_REGISTRY
-from detectron2.structures import Boxes, Instances
+from detectron2.structures import Boxes, Instances, pairwise_iou
 from detectron2.utils.events import get_event_storage
 
 from labeleff.projects.teacher_student import ClassScoreThresholds, TeacherStudent
@@ -25,6 +25,13 @@ from .pseudo_labels import select_pseudo_labels
 __all__ = ["SoftTeacher", "box_head_outputs", "pseudo_labels_to_view"]
 
 UNSUP_LOSS_NAMES = ("loss_rpn_cls", "loss_rpn_loc", "loss_cls", "loss_box_reg")
+
+
+def overlaps_any(boxes: Boxes, others: Boxes, iou_threshold: float) -> torch.Tensor:
+    """(N,) bool: box i has IoU >= iou_threshold with at least one of `others`."""
+    if len(others) == 0 or len(boxes) == 0:
+        return torch.zeros(len(boxes), dtype=torch.bool, device=boxes.tensor.device)
+    return pairwise_iou(boxes, others).max(dim=1).values >= iou_threshold
 
 
 def box_head_outputs(
@@ -99,6 +106,7 @@ class SoftTeacher(TeacherStudent):
         gmm_policy: str = "high",
         gmm_min_threshold: float = 0.5,
         gmm_max_threshold: float = 0.9,
+        cls_ignore_score_threshold: Optional[float] = None,
         **kwargs,
     ):
         """
@@ -118,6 +126,12 @@ class SoftTeacher(TeacherStudent):
                 on the teacher's last `gmm_queue_size` pseudo-label scores of that class
                 (:class:`ClassScoreThresholds`, ConsistentTeacher's policy `gmm_policy`), clamped
                 to [gmm_min_threshold, gmm_max_threshold].
+            cls_ignore_score_threshold: None (the paper): every sampled proposal that matches no
+                classification target is background, weighted by the teacher's background
+                probability. A float t: background proposals overlapping (IoU >= the ROI
+                matcher's foreground threshold) a pseudo box scored above t that is no
+                classification target get weight 0: the teacher's uncertain objects are neither
+                trained as objects nor as background.
             kwargs: :class:`TeacherStudent` arguments (`student`, `unsup_weight`, ...).
         """
         super().__init__(**kwargs)
@@ -129,6 +143,7 @@ class SoftTeacher(TeacherStudent):
         self.jitter_scale = jitter_scale
         self.min_pseudo_box_size = min_pseudo_box_size
         self.skip_losses_without_targets = skip_losses_without_targets
+        self.cls_ignore_score_threshold = cls_ignore_score_threshold
         if score_threshold_policy not in ("fixed", "gmm"):
             raise ValueError(
                 f"SoftTeacher: score_threshold_policy must be 'fixed' or 'gmm', got "
@@ -255,8 +270,13 @@ class SoftTeacher(TeacherStudent):
         if has["rpn"]:
             losses.update(rpn_losses)
         if has["cls"]:
+            ignore = (
+                subset(score_threshold=self.cls_ignore_score_threshold)
+                if self.cls_ignore_score_threshold is not None
+                else None
+            )
             losses["loss_cls"] = self._soft_cls_loss(
-                features, proposals, cls_targets, teacher_features, unlabeled
+                features, proposals, cls_targets, teacher_features, unlabeled, ignore
             )
         if has["reg"]:
             losses["loss_box_reg"] = self._reg_loss(features, proposals, reg_targets)
@@ -269,9 +289,12 @@ class SoftTeacher(TeacherStudent):
         targets: List[Instances],
         teacher_features: Dict[str, torch.Tensor],
         unlabeled: List[dict],
+        ignore: Optional[List[Instances]] = None,
     ) -> torch.Tensor:
         """ROI classification on the student's sampled proposals; background proposals are
-        weighted by the teacher's background probability of the same region in the weak view."""
+        weighted by the teacher's background probability of the same region in the weak view,
+        and get weight 0 where they overlap an `ignore` pseudo box (see
+        `cls_ignore_score_threshold`)."""
         roi_heads = self.student.roi_heads
         sampled = roi_heads.label_and_sample_proposals(proposals, targets)
         logits, _ = box_head_outputs(self.student, features, [s.proposal_boxes for s in sampled])
@@ -286,6 +309,21 @@ class SoftTeacher(TeacherStudent):
             teacher_bg = teacher_logits.softmax(dim=-1)[:, -1]
 
         weights = soft_background_weights(gt_classes, teacher_bg, roi_heads.num_classes)
+        if ignore is not None:
+            overlap = cat(
+                [
+                    overlaps_any(
+                        s.proposal_boxes, ig.gt_boxes, roi_heads.proposal_matcher.thresholds[-2]
+                    )
+                    for s, ig in zip(sampled, ignore)
+                ]
+            )
+            is_bg = gt_classes == roi_heads.num_classes
+            weights = torch.where(overlap & is_bg, 0.0, weights)
+            get_event_storage().put_scalar(
+                "soft_teacher/ignored_bg_fraction",
+                (overlap & is_bg).sum().item() / max(int(is_bg.sum()), 1),
+            )
         loss = soft_background_cls_loss(logits, gt_classes, weights)
         return loss * roi_heads.box_predictor.loss_weight.get("loss_cls", 1.0)
 

@@ -48,6 +48,7 @@ class TeacherStudent(nn.Module):
         eval_model: str = "teacher",
         burn_in_iters: int = 0,
         update_student_bn_on_unlabeled: bool = False,
+        unsup_weight_rampup_iters: int = 0,
     ):
         """
         Args:
@@ -61,6 +62,9 @@ class TeacherStudent(nn.Module):
                 statistics only follow the labeled images, which look like the test images
                 (measured on the demo: student AP 17.1 with weak-view statistics, 15.9 with
                 strong-view ones). True: every forward updates them (Detectron2's default).
+            unsup_weight_rampup_iters: the unsupervised weight grows linearly from 0 to
+                `unsup_weight` over this many iterations after burn-in (0: full weight at once,
+                as Soft Teacher and MIC).
         """
         super().__init__()
         self.student = student
@@ -71,6 +75,7 @@ class TeacherStudent(nn.Module):
         self.eval_model = eval_model
         self.burn_in_iters = burn_in_iters
         self.update_student_bn_on_unlabeled = update_student_bn_on_unlabeled
+        self.unsup_weight_rampup_iters = unsup_weight_rampup_iters
         if eval_model not in self.evaluation_models():
             raise ValueError(
                 f"TeacherStudent: eval_model must be one of {list(self.evaluation_models())}, "
@@ -120,13 +125,24 @@ class TeacherStudent(nn.Module):
                 if not self.update_student_bn_on_unlabeled:
                     stack.enter_context(running_stats_frozen(self.student))
                 groups["unsup"] = self.unsupervised_losses(batched_inputs["unlabeled"])
-        return weight_losses(groups, {"sup": 1.0, "unsup": self.unsup_weight})
+        return weight_losses(groups, {"sup": 1.0, "unsup": self.current_unsup_weight()})
 
     def in_burn_in(self) -> bool:
         """True while the current iteration (from the EventStorage) is < burn_in_iters."""
-        if self.burn_in_iters <= 0:
-            return False
-        return get_event_storage().iter < self.burn_in_iters
+        return self.burn_in_iters > 0 and self.iters_since_burn_in() < 0
+
+    def iters_since_burn_in(self) -> int:
+        """Iterations done since burn-in ended (0 at its first unsupervised step; negative during
+        burn-in), from the EventStorage."""
+        return get_event_storage().iter - max(self.burn_in_iters, 0)
+
+    def current_unsup_weight(self) -> float:
+        """`unsup_weight`, times the linear ramp-up factor while it lasts (logged)."""
+        if self.unsup_weight_rampup_iters <= 0:
+            return self.unsup_weight
+        ramp = min(1.0, (self.iters_since_burn_in() + 1) / self.unsup_weight_rampup_iters)
+        get_event_storage().put_scalar("unsup/weight", self.unsup_weight * ramp)
+        return self.unsup_weight * ramp
 
     def supervised_losses(self, labeled: List[dict]) -> Dict[str, torch.Tensor]:
         """Student losses on the labeled batch (the detector's own loss dict)."""

@@ -143,3 +143,41 @@ def test_gmm_policy_keeps_boxes_above_their_class_threshold(detector_cfg):
     assert "score_thresholds.queue" in model.state_dict()
     with pytest.raises(ValueError, match="score_threshold_policy"):
         _model(detector_cfg, score_threshold_policy="adaptive")
+
+
+def test_overlaps_any_by_hand():
+    from detectron2.structures import Boxes
+
+    from labeleff.projects.soft_teacher.soft_teacher import overlaps_any
+
+    boxes = Boxes(torch.tensor([[0.0, 0, 10, 10], [0, 0, 10, 20], [50, 50, 60, 60]]))
+    others = Boxes(torch.tensor([[0.0, 0, 10, 10]]))
+    # IoUs 1.0, 0.5, 0.0
+    assert overlaps_any(boxes, others, 0.5).tolist() == [True, True, False]
+    assert overlaps_any(boxes, others, 0.51).tolist() == [True, False, False]
+    assert overlaps_any(boxes, others[:0], 0.5).tolist() == [False, False, False]
+
+
+def test_ignore_band_zeroes_background_weights_near_uncertain_pseudo_boxes(detector_cfg):
+    items = [_item(0, True), _item(1, False)]
+    probe = _model(detector_cfg, pseudo_label_initial_score_thr=0.0)
+    pseudo, _ = probe.teacher_pseudo_labels(items)
+    median = torch.cat([p.scores for p in pseudo]).median().item()
+    # the upper half of the teacher's boxes are classification targets, the lower half uncertain
+    common = dict(
+        pseudo_label_initial_score_thr=0.0,
+        rpn_pseudo_threshold=0.0,
+        cls_pseudo_threshold=median,
+        reg_pseudo_threshold=10.0,
+    )
+    results = {}
+    for ignore in (None, 2.0, 0.0):
+        model = _model(detector_cfg, cls_ignore_score_threshold=ignore, **common)
+        torch.manual_seed(1)  # the same proposal sampling in every run
+        with EventStorage() as storage:
+            losses = model.unsupervised_losses(items)
+            fraction = storage.latest().get("soft_teacher/ignored_bg_fraction", (None,))[0]
+        results[ignore] = (losses["loss_cls"].item(), fraction)
+    assert results[None][1] is None  # the paper: no ignore band computed
+    assert results[2.0] == (results[None][0], 0.0)  # no pseudo box above 2: nothing ignored
+    assert results[0.0][1] > 0 and results[0.0][0] != results[None][0]

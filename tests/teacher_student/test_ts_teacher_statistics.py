@@ -123,3 +123,21 @@ def test_every_teacher_student_run_gets_a_health_monitor(tmp_path):
     own = PseudoLabelHealthHook(str(tmp_path), count_key="x")
     assert with_health_monitor(model, [own], str(tmp_path)) == [own]  # the config's own one
     assert with_health_monitor(ToyDetector(), [], str(tmp_path)) == []
+
+
+def test_unsup_weight_ramps_linearly_after_burn_in():
+    model = ToyTeacherStudent(
+        student=ToyDetector(), unsup_weight=4.0, burn_in_iters=2, unsup_weight_rampup_iters=4
+    )
+    with EventStorage(0) as storage:
+        weights = {}
+        for it in range(2, 9):
+            storage.iter = it
+            weights[it] = model.current_unsup_weight()
+        assert model.iters_since_burn_in() == 6
+    assert weights == {2: 1.0, 3: 2.0, 4: 3.0, 5: 4.0, 6: 4.0, 7: 4.0, 8: 4.0}
+    flat = ToyTeacherStudent(student=ToyDetector(), unsup_weight=4.0, burn_in_iters=2)
+    with EventStorage(2):
+        assert flat.current_unsup_weight() == 4.0 and not flat.in_burn_in()
+    with EventStorage(1):
+        assert flat.in_burn_in()
