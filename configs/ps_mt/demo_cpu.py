@@ -1,5 +1,6 @@
-"""PS-MT on the project's synthetic segmentation demo set (made on first use): tiny DeepLabv3+,
-1/4 of the 64 training images labeled, the rest unlabeled; a few CPU minutes."""
+"""PS-MT on the project's synthetic segmentation demo set (made on first use): DeepLabv3+ on
+ImageNet EfficientNet-Lite0 (models/psmt_deeplab_lite0.py), 1/4 of the 64 training images labeled,
+the rest unlabeled; a few CPU minutes."""
 
 import detectron2.data.transforms as T
 from detectron2.config import LazyCall as L
@@ -17,7 +18,7 @@ from labeleff.projects.teacher_student.trainer import SemiSupervisedTrainer
 
 from ..common.optim import SGD as optimizer
 from ..common.train import train
-from .models.psmt_deeplab_tiny import model
+from .models.psmt_deeplab_lite0 import model
 
 _split = dict(
     split_file=f"{datasets_root()}/splits/ps_mt_demo_train_1-4_seed0.txt",

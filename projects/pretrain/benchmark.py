@@ -24,6 +24,12 @@ SETUPS = {
         patch="configs/pretrain/patch_pretext_bccd_cpu.py",
         detector="configs/pretrain/finetune_faster_rcnn_tiny_bccd_cpu.py",
     ),
+    # ImageNet EfficientNet-Lite0: the "scratch" variant is the plain-ImageNet baseline
+    "bccd_lite0": dict(
+        fgbg="configs/pretrain/fgbg_center_bccd_lite0_cpu.py",
+        patch="configs/pretrain/patch_pretext_bccd_lite0_cpu.py",
+        detector="configs/pretrain/finetune_faster_rcnn_lite0_bccd_cpu.py",
+    ),
     "demo": dict(
         fgbg="configs/pretrain/fgbg_center_demo_cpu.py",
         patch="configs/pretrain/patch_pretext_demo_cpu.py",

@@ -18,6 +18,7 @@ __all__ = [
     "backbone_state_dict",
     "export_backbone",
     "check_backbone_keys",
+    "assert_backbone_keys",
     "ExportBackboneHook",
     "load_detector_model",
     "SOURCE_PREFIX",
@@ -93,6 +94,20 @@ def check_backbone_keys(
         if k in target and tuple(sd[k].shape) != tuple(target[k].shape)
     )
     return {"missing": missing, "unexpected": unexpected, "shape_mismatch": mismatch}
+
+
+def assert_backbone_keys(
+    detector: nn.Module, state_dict: Dict[str, torch.Tensor], prefix: str = "backbone.bottom_up."
+) -> None:
+    """`check_backbone_keys` as an error: raises ValueError naming the first keys of each kind that
+    differ (Detectron2's load of a `train.init_checkpoint` only warns about them)."""
+    rep = check_backbone_keys(detector, state_dict, prefix)
+    if any(rep.values()):
+        kinds = [f"{len(v)} {kind} (first: {v[:3]})" for kind, v in rep.items() if v]
+        raise ValueError(
+            f"exported backbone does not match the detector's keys under {prefix!r}: "
+            + "; ".join(kinds)
+        )
 
 
 def load_detector_model(config_file: str, overrides=()) -> nn.Module:

@@ -1,4 +1,5 @@
-"""CamVid 1/8 benchmark: supervised-only vs PS-MT mIoU on val at equal iterations (CPU-sized)."""
+"""CamVid 1/8 benchmark: supervised-only vs PS-MT mIoU on val at equal iterations (CPU-sized), and
+the supervised ImageNet-Lite0 student vs the from-scratch tiny model (`supervised_scratch`)."""
 
 import json
 import logging
@@ -21,6 +22,7 @@ _CONFIG_DIR = os.path.join(os.path.dirname(__file__), "..", "..", "configs", "ps
 BENCHMARK_CONFIGS = {
     "supervised": os.path.join(_CONFIG_DIR, "camvid_1-8_supervised.py"),
     "ps_mt": os.path.join(_CONFIG_DIR, "camvid_1-8.py"),
+    "supervised_scratch": os.path.join(_CONFIG_DIR, "camvid_1-8_scratch_supervised.py"),
 }
 
 

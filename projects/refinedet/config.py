@@ -5,10 +5,15 @@ from detectron2.config import CfgNode as CN
 
 
 def add_refinedet_config(cfg):
-    """Add MODEL.REFINEDET and MODEL.VGG with the paper's defaults (RefineDet320, VOC)."""
+    """Add MODEL.REFINEDET, MODEL.VGG and MODEL.REFINEDET_LITE0 with the paper's defaults
+    (RefineDet320, VOC) and the Lite0 backbone's (build_lite0_refinedet_backbone)."""
     cfg.MODEL.VGG = CN()
     cfg.MODEL.VGG.WIDTH_MULT = 1.0
     cfg.MODEL.VGG.WEIGHTS = ""  # local torchvision VGG16 ImageNet state_dict
+    lite = cfg.MODEL.REFINEDET_LITE0 = CN()
+    lite.EXTRA_CHANNELS = [128, 256]  # extra 1x1 and 3x3 stride-2 convolutions (res6)
+    lite.RES3_SCALE = 10.0  # initial L2Norm scales, as VGG's conv4_3 / conv5_3
+    lite.RES4_SCALE = 8.0
     rd = cfg.MODEL.REFINEDET = CN()
     rd.NUM_CLASSES = 20
     rd.IN_FEATURES = ["conv4_3", "conv5_3", "fc7", "conv6_2"]

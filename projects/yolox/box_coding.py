@@ -1,8 +1,14 @@
 """Grid points and box coding of YOLOX: deltas (dx, dy, log w, log h) in units of the stride."""
 
-from typing import List, Sequence, Tuple
+import math
+from typing import List, Optional, Sequence, Tuple
 
 import torch
+
+# Largest log-size (in strides) decoded at test time: Detectron2's `_DEFAULT_SCALE_CLAMP`
+# (detectron2/modeling/box_regression.py), i.e. boxes at most 62.5 strides (2000 px at stride 32).
+# An early model (BN running statistics far from the batch's) can output deltas whose exp is inf.
+SCALE_CLAMP = math.log(1000.0 / 16)
 
 
 def make_grid(sizes: Sequence[Tuple[int, int]], strides: Sequence[int], device=None):
@@ -23,18 +29,28 @@ def make_grid(sizes: Sequence[Tuple[int, int]], strides: Sequence[int], device=N
     return torch.cat(grids), torch.cat(level_strides)
 
 
-def decode_boxes(box_deltas: torch.Tensor, grid: torch.Tensor, strides: torch.Tensor):
+def decode_boxes(
+    box_deltas: torch.Tensor,
+    grid: torch.Tensor,
+    strides: torch.Tensor,
+    scale_clamp: Optional[float] = None,
+):
     """
     Official YOLOX decoding: centre = (delta_xy + grid) * stride, size = exp(delta_wh) * stride.
 
     Args:
         box_deltas (..., A, 4); grid (A, 2); strides (A,).
+        scale_clamp: if given, delta_wh is clamped to at most this before exp (as Detectron2's
+            `Box2BoxTransform.apply_deltas`); None decodes as official YOLOX (no clamp).
     Returns:
         boxes (..., A, 4) in XYXY absolute pixels.
     """
     s = strides.unsqueeze(-1)
     centre = (box_deltas[..., :2] + grid) * s
-    size = box_deltas[..., 2:].exp() * s
+    log_size = box_deltas[..., 2:]
+    if scale_clamp is not None:
+        log_size = log_size.clamp(max=scale_clamp)
+    size = log_size.exp() * s
     return torch.cat([centre - size / 2, centre + size / 2], dim=-1)
 
 

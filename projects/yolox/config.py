@@ -2,6 +2,8 @@
 
 from detectron2.config import CfgNode as CN
 
+from .box_coding import SCALE_CLAMP
+
 
 def add_yolox_config(cfg):
     """Add `MODEL.YOLOX.*` with the official YOLOX-s defaults (Megvii yolox/exp/yolox_base.py) and
@@ -18,6 +20,7 @@ def add_yolox_config(cfg):
     cfg.MODEL.YOLOX.CANDIDATES = "center"  # "center" (current) or "box_or_center" (r=2.5)
     cfg.MODEL.YOLOX.TEST_CONF = 0.01
     cfg.MODEL.YOLOX.NMS_THRESH = 0.65
+    cfg.MODEL.YOLOX.TEST_SCALE_CLAMP = SCALE_CLAMP  # test-time max log-size (Detectron2's)
     cfg.MODEL.YOLOX.INPUT_SIZE = 640  # letterbox square (train mosaic and test)
     # Official YOLOX feeds raw 0-255 BGR pixels: no mean subtraction, no scaling.
     cfg.MODEL.PIXEL_MEAN = [0.0, 0.0, 0.0]

@@ -11,7 +11,7 @@ from detectron2.modeling.postprocessing import detector_postprocess
 from detectron2.structures import ImageList
 from torch import nn
 
-from .box_coding import decode_boxes, encode_l1_targets, make_grid
+from .box_coding import SCALE_CLAMP, decode_boxes, encode_l1_targets, make_grid
 from .head import YOLOXHead
 from .inference import yolox_postprocess
 from .losses import BOX_LOSSES, yolox_losses
@@ -37,6 +37,7 @@ class YOLOX(nn.Module):
         use_l1: bool = False,
         test_score_thresh: float = 0.01,
         test_nms_thresh: float = 0.65,
+        test_scale_clamp: float = SCALE_CLAMP,
         max_detections_per_image: int = 300,
         pixel_mean: Sequence[float] = (0.0, 0.0, 0.0),
         pixel_std: Sequence[float] = (1.0, 1.0, 1.0),
@@ -53,6 +54,8 @@ class YOLOX(nn.Module):
             use_l1: add the L1 loss on raw deltas (switched on by `NoAugSwitchHook` in the last
                 epochs).
             test_score_thresh, test_nms_thresh: official test_conf 0.01, nmsthre 0.65.
+            test_scale_clamp: test-time clamp of the log-size deltas (`box_coding.SCALE_CLAMP`,
+                Detectron2's value); training decodes unclamped, as official YOLOX.
             square_size: if > 0, pad each batch to a square of this size (letterbox), else to a
                 multiple of 32; padding uses `pad_value` (the letterbox grey 114).
         """
@@ -71,6 +74,7 @@ class YOLOX(nn.Module):
         self.use_l1 = use_l1
         self.test_score_thresh = test_score_thresh
         self.test_nms_thresh = test_nms_thresh
+        self.test_scale_clamp = test_scale_clamp
         self.max_detections_per_image = max_detections_per_image
         self.input_format = input_format
         self.square_size = square_size
@@ -100,6 +104,7 @@ class YOLOX(nn.Module):
             "candidate_mode": y.CANDIDATES,
             "test_score_thresh": y.TEST_CONF,
             "test_nms_thresh": y.NMS_THRESH,
+            "test_scale_clamp": y.TEST_SCALE_CLAMP,
             "max_detections_per_image": cfg.TEST.DETECTIONS_PER_IMAGE,
             "pixel_mean": cfg.MODEL.PIXEL_MEAN,
             "pixel_std": cfg.MODEL.PIXEL_STD,
@@ -141,14 +146,18 @@ class YOLOX(nn.Module):
         features = [features[f] for f in self.in_features]
         cls_logits, obj_logits, box_deltas = self.head(features)
         grid, strides = make_grid([f.shape[-2:] for f in features], self.strides, self.device)
-        pred_boxes = decode_boxes(box_deltas, grid, strides)
 
         if self.training:
+            # Unclamped as official YOLOX: BN uses the batch statistics here, so sizes stay finite,
+            # and a clamp would zero the box-loss gradient of clamped sizes (a fresh nano model
+            # already predicts log-sizes ~5, above the clamp's 4.1).
+            pred_boxes = decode_boxes(box_deltas, grid, strides)
             gt_instances = [x["instances"].to(self.device) for x in batched_inputs]
             return self.losses(
                 cls_logits, obj_logits, box_deltas, pred_boxes, grid, strides, gt_instances
             )
 
+        pred_boxes = decode_boxes(box_deltas, grid, strides, self.test_scale_clamp)
         results = []
         for i, (inputs, image_size) in enumerate(zip(batched_inputs, images.image_sizes)):
             instances = yolox_postprocess(

@@ -1,4 +1,5 @@
-"""PAFPN neck of YOLOX: top-down FPN then bottom-up path aggregation over dark3/4/5."""
+"""PAFPN neck of YOLOX: top-down FPN then bottom-up path aggregation over three backbone levels
+(CSPDarknet dark3/4/5, or any Detectron2 Backbone's, e.g. EfficientNetLite res3/4/5)."""
 
 import torch
 from detectron2.config import configurable
@@ -12,8 +13,9 @@ from .blocks import BaseConv, CSPLayer, conv_block
 
 @BACKBONE_REGISTRY.register()
 class YOLOPAFPN(Backbone):
-    """Wraps a `bottom_up` backbone with three outputs (strides 8/16/32, channels c3/c4/c5) and
-    returns {"p3", "p4", "p5"} with the same channels and strides."""
+    """Wraps a `bottom_up` Detectron2 Backbone whose `in_features` are three levels of strides
+    s, 2s, 4s (8/16/32) and channels c3/c4/c5, and returns {"p3", "p4", "p5"} with the same channels
+    and strides (`in_features=("res3", "res4", "res5")` for EfficientNetLite or a ResNet)."""
 
     @configurable
     def __init__(
@@ -33,6 +35,13 @@ class YOLOPAFPN(Backbone):
                 f"YOLOPAFPN needs 3 in_features of bottom_up, got {in_features} "
                 f"(missing {missing}; bottom_up has {list(shapes)})"
             )
+        strides = [shapes[f].stride for f in in_features]
+        if strides[1] != 2 * strides[0] or strides[2] != 2 * strides[1]:
+            # the top-down path upsamples by 2 and the bottom-up path strides by 2
+            raise ValueError(
+                f"YOLOPAFPN in_features {list(in_features)} have strides {strides}; expected "
+                "s, 2s, 4s (e.g. 8, 16, 32)"
+            )
         self.bottom_up = bottom_up
         self.in_features = list(in_features)
         c3, c4, c5 = (shapes[f].channels for f in in_features)
@@ -51,7 +60,6 @@ class YOLOPAFPN(Backbone):
         self.C3_n3 = csp(2 * c3, c4)
         self.bu_conv1 = Conv(c4, c4, 3, 2, act=act)
         self.C3_n4 = csp(2 * c4, c5)
-        strides = [shapes[f].stride for f in in_features]
         self._out_features = ["p3", "p4", "p5"]
         self._out_feature_channels = dict(zip(self._out_features, (c3, c4, c5)))
         self._out_feature_strides = dict(zip(self._out_features, strides))

@@ -85,3 +85,50 @@ def test_yacs_build_model():
     model = build_model(cfg)
     assert isinstance(model, RefineDet) and model.num_classes == 5
     assert model.head.odm_cls[0].out_channels == 3 * 6 and model.test_size == 320
+
+
+BCCD_320 = {
+    "configs/refinedet/bccd_lite0_320.py": "RefineDet",
+    "configs/refinedet/bccd_vgg_scratch_320.py": "RefineDet",
+    "configs/baselines/retinanet_lite0_bccd_320.py": "RetinaNet",
+    "configs/baselines/faster_rcnn_lite0_bccd_320.py": "GeneralizedRCNN",
+}
+
+
+def test_bccd_320_comparison_shares_data_and_schedule():
+    """The BCCD-320 configs differ in the model (and its optimizer) only."""
+    cfgs = {p: load_config(os.path.join(REPO, p)) for p in BCCD_320}
+    shared = {
+        p: (
+            cfg.dataloader.train.dataset.names,
+            cfg.dataloader.train.mapper,
+            cfg.dataloader.train.total_batch_size,
+            cfg.dataloader.test.dataset.names,
+            cfg.datasets,
+            cfg.train.max_iter,
+            cfg.lr_multiplier,
+        )
+        for p, cfg in cfgs.items()
+    }
+    assert len({repr(v) for v in shared.values()}) == 1, shared
+    assert (
+        cfgs["configs/refinedet/bccd_lite0_320.py"].dataloader.train.mapper.augmentations.size
+        == 320
+    )
+    for p, cfg in cfgs.items():
+        if BCCD_320[p] != "RefineDet":  # the Detectron2 detectors get the test images warped
+            assert [a.shape for a in cfg.dataloader.test.mapper.augmentations] == [(320, 320)]
+        model = instantiate(cfg.model)
+        assert type(model).__name__ == BCCD_320[p] and model.input_format == "RGB", p
+    # Relative schedule: warm-up and steps follow train.max_iter.
+    sched = instantiate(cfgs["configs/refinedet/bccd_lite0_320.py"].lr_multiplier)
+    assert sched(0.5) == 1.0 and abs(sched(0.8) - 0.1) < 1e-9 and abs(sched(0.95) - 0.01) < 1e-9
+
+
+@pytest.mark.parametrize("name", ["bccd_lite0_320", "bccd_vgg_scratch_320"])
+def test_bccd_config_one_batch(name, shared_data, tmp_path, monkeypatch):
+    monkeypatch.setenv("LABELEFF_DATASETS", str(tmp_path))
+    cfg = load_config(
+        os.path.join(REPO, f"configs/refinedet/{name}.py"), ["dataloader.train.total_batch_size=2"]
+    )
+    _one_step(cfg)

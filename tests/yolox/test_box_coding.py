@@ -1,10 +1,16 @@
-"""Decoding a known head output, the L1 encoding round trip, and post-processing to Instances."""
+"""Decoding a known head output (and its test-time size clamp), the L1 encoding round trip, and
+post-processing to Instances."""
 
 import math
 
 import torch
 
-from labeleff.projects.yolox.box_coding import decode_boxes, encode_l1_targets, make_grid
+from labeleff.projects.yolox.box_coding import (
+    SCALE_CLAMP,
+    decode_boxes,
+    encode_l1_targets,
+    make_grid,
+)
 from labeleff.projects.yolox.inference import yolox_postprocess
 
 
@@ -31,6 +37,28 @@ def test_decode_known_output():
     )
     assert torch.allclose(boxes, expected, atol=1e-5)
     assert torch.allclose(decode_boxes(deltas[None], grid, strides)[0], expected, atol=1e-5)
+
+
+def test_scale_clamp_bounds_sizes_only():
+    grid, strides = make_grid([(1, 2)], [8])
+    # cell (0, 0): log-size (log 2, 10) -> h clamped; cell (1, 0): log-size 100 overflows exp.
+    deltas = torch.tensor([[0.5, 0.5, math.log(2.0), 10.0], [0.0, 0.0, 100.0, -1.0]])
+    assert SCALE_CLAMP == math.log(1000.0 / 16)  # Detectron2's _DEFAULT_SCALE_CLAMP
+    assert not torch.isfinite(decode_boxes(deltas, grid, strides)).all()
+    boxes = decode_boxes(deltas, grid, strides, scale_clamp=SCALE_CLAMP)
+    max_size = 1000.0 / 16 * 8  # 62.5 strides
+    expected = torch.tensor(
+        [
+            [4.0 - 8.0, 4.0 - max_size / 2, 4.0 + 8.0, 4.0 + max_size / 2],  # w 16, h clamped
+            [8.0 - max_size / 2, -math.exp(-1) * 4, 8.0 + max_size / 2, math.exp(-1) * 4],
+        ]
+    )
+    assert torch.allclose(boxes, expected, atol=1e-4)
+    # Sizes under the clamp decode as without it.
+    small = deltas.clamp(max=1.0)
+    assert torch.equal(
+        decode_boxes(small, grid, strides, SCALE_CLAMP), decode_boxes(small, grid, strides)
+    )
 
 
 def test_l1_targets_invert_decoding():

@@ -1,4 +1,5 @@
-"""A few training iterations of YOLOX-nano on a tiny synthetic batch, and the recipe's hooks."""
+"""A few training iterations of YOLOX-nano on a tiny synthetic batch, the recipe's hooks, and an
+untrained model evaluating to finite boxes."""
 
 import cv2
 import numpy as np
@@ -67,6 +68,31 @@ def _train_totals(box_loss, iterations=25):
         totals.append(total.item())
     assert set(losses) == {"loss_cls", "loss_obj", "loss_box"}
     return np.array(totals)
+
+
+def test_untrained_model_with_huge_outputs_evaluates_to_finite_boxes():
+    """Before the test-time clamp, exp(log-size) overflowed to inf for an early model and
+    `detector_postprocess` failed ("Box tensor contains infinite or NaN!")."""
+    torch.manual_seed(0)
+    model = nano().eval()
+    with torch.no_grad():
+        for conv in model.head.reg_preds:
+            conv.weight.mul_(1e4)
+            conv.bias[2:] = 100.0  # log-sizes ~100: exp overflows float32 (above ~88.7)
+        for conv in [*model.head.cls_preds, *model.head.obj_preds]:
+            conv.weight.mul_(1e4)
+            conv.bias.fill_(20.0)  # every point scores ~1, so boxes reach post-processing
+    deltas = []
+    model.head.register_forward_hook(lambda module, inputs, out: deltas.append(out[2]))
+    batch = [{"image": x["image"], "height": 128, "width": 96} for x in _batch()]
+    with torch.no_grad():
+        results = model(batch)
+    assert deltas[0][..., 2:].min() > 89  # unclamped, every size would be inf
+    for result in results:
+        instances = result["instances"]
+        assert instances.image_size == (128, 96) and len(instances) > 0
+        assert torch.isfinite(instances.pred_boxes.tensor).all()
+        assert torch.isfinite(instances.scores).all()
 
 
 def test_nano_loss_decreases():

@@ -26,7 +26,16 @@ def cosine(warmup_iters: int, max_iter: int):
     )
 
 
-def export_hook(prefix: str = "backbone.bottom_up.", name: str = "backbone_export.pth"):
+def export_hook(
+    prefix: str = "backbone.bottom_up.",
+    name: str = "backbone_export.pth",
+    drop_num_batches_tracked: bool = False,
+):
     """Hook node writing `<train.output_dir>/<name>` at the end of training: the backbone keyed
-    `prefix + key` (FPN detectors: backbone.bottom_up.; RefineDet: backbone.)."""
-    return L(ExportBackboneHook)(out_path="${...output_dir}/" + name, prefix=prefix)
+    `prefix + key` (FPN detectors: backbone.bottom_up.; RefineDet: backbone.).
+    drop_num_batches_tracked: for FrozenBN detectors (their BN layers have no such buffer)."""
+    return L(ExportBackboneHook)(
+        out_path="${...output_dir}/" + name,
+        prefix=prefix,
+        drop_num_batches_tracked=drop_num_batches_tracked,
+    )

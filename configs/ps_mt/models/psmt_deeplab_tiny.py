@@ -1,5 +1,6 @@
 """A CPU-sized PS-MT model: the same DeepLabv3+ layout on a DeepLab ResNet with one bottleneck per
-stage and 1/8 of the widths (~0.4 M parameters), for the demo and CPU benchmarks."""
+stage and 1/8 of the widths, from scratch: the unit tests' model and the from-scratch baseline
+(camvid_1-8_scratch_supervised.py); the CPU configs use psmt_deeplab_lite0.py."""
 
 from detectron2.config import LazyCall as L
 from detectron2.layers import ShapeSpec

@@ -7,6 +7,7 @@ with depthwise convs.
 from detectron2.config import LazyCall as L
 
 from labeleff.projects.yolox import YOLOX, CSPDarknet, YOLOPAFPN, YOLOXHead, cspdarknet_channels
+from labeleff.projects.yolox.box_coding import SCALE_CLAMP
 
 
 def yolox_model(
@@ -35,6 +36,7 @@ def yolox_model(
         use_l1=False,  # switched on for the last epochs by NoAugSwitchHook
         test_score_thresh=0.01,  # official test_conf
         test_nms_thresh=0.65,  # official nmsthre
+        test_scale_clamp=SCALE_CLAMP,  # Detectron2's log(1000 / 16); official YOLOX: none
         max_detections_per_image=300,
         pixel_mean=[0.0, 0.0, 0.0],  # official YOLOX feeds raw 0-255 BGR pixels
         pixel_std=[1.0, 1.0, 1.0],
