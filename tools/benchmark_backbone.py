@@ -7,7 +7,7 @@ over seeds; writes `results.json` in --output-dir.
     nice python tools/benchmark_backbone.py --families faster_rcnn,deeplab --iters 300 --seeds 0,1
 
 Each run is `tools/train_net.py --config-file CFG` in a subprocess (its log beside the results),
-with `train.max_iter`, the family's schedule keys and `train.seed` overridden. A family is
+with `train.max_iter` (the LR schedule keeps its fractions) and `train.seed` overridden. A family is
 `name=PRETRAINED_CFG,SCRATCH_CFG` (`--family` adds or replaces one): any config pair works.
 Run it on a quiet machine: the step times are only comparable within one run.
 """
@@ -46,33 +46,17 @@ FAMILIES = {
 }
 
 
-def schedule_overrides(config_file: str, iters: int) -> list:
-    """`train.max_iter` and whatever else of the config's schedule is in absolute iterations.
-    Multi-step schedules keep their steps at the same fractions (Detectron2's milestones are
-    absolute), warm-up at most 100 iterations; fraction-based schedules only need max_iter."""
-    from labeleff.config import load_config
-
-    cfg = load_config(config_file)
-    out = [f"train.max_iter={iters}", f"train.checkpointer.period={iters}",
-           f"train.eval_period={iters}"]
-    sched = cfg.get("lr_multiplier", {}).get("scheduler", {})
-    if "milestones" in sched:
-        old = cfg.train.max_iter
-        steps = [max(1, round(m * iters / old)) for m in sched.milestones]
-        out += [f"lr_multiplier.scheduler.num_updates={iters}",
-                f"lr_multiplier.scheduler.milestones=[{','.join(map(str, steps))}]"]
-        if "warmup_length" in cfg.lr_multiplier:
-            warm = cfg.lr_multiplier.warmup_length * old
-            out.append(f"lr_multiplier.warmup_length={min(warm, 100) / iters}")
-    elif "num_updates" in sched:
-        out.append(f"lr_multiplier.scheduler.num_updates={iters}")
-    return out
+def schedule_overrides(iters: int) -> list:
+    """`train.max_iter` and the periods that must follow it. Detectron2's LRMultiplier evaluates
+    the LR schedule at iter / train.max_iter, so warm-up and steps keep their fractions."""
+    return [f"train.max_iter={iters}", f"train.checkpointer.period={iters}",
+            f"train.eval_period={iters}"]
 
 
 def run(config_file: str, iters: int, seed: int, output_dir: str, extra=()) -> dict:
     """Train + evaluate one config; returns the last evaluation record and the step times."""
     cmd = [sys.executable, os.path.join(REPO, "tools", "train_net.py"), "--config-file",
-           config_file, *schedule_overrides(config_file, iters), f"train.seed={seed}",
+           config_file, *schedule_overrides(iters), f"train.seed={seed}",
            f"train.output_dir={output_dir}", *extra]
     os.makedirs(output_dir, exist_ok=True)
     t0 = time.perf_counter()

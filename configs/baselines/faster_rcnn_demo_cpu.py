@@ -18,6 +18,6 @@ train.log_period = 20
 train.checkpointer.period = 500
 train.vis_period = 1
 
-optimizer.lr = 0.01  # CPU, Lite0 frozen backbone: stable at 0.01 (trainable stages at 0.01-0.02 gave NaN)
+optimizer.lr = 0.01  # CPU, Lite0 (frozen) + GN-FPN: stable at 0.01
 optimizer.weight_decay = 1e-4
 lr_multiplier = multistep(train.max_iter, steps=(1100, 1350), warmup_iters=100)

@@ -102,5 +102,5 @@ train.hooks = [
     L(EMAHook)(momentum=0.9, interval=1, buffers="ema"),
 ]
 
-optimizer.lr = 0.01  # CPU, Lite0 frozen backbone: stable at 0.01 (trainable stages at 0.01-0.02 gave NaN)
+optimizer.lr = 0.01  # CPU, Lite0 (frozen) + GN-FPN: stable at 0.01
 lr_multiplier = multistep(train.max_iter, steps=(400, 520), warmup_iters=50)

@@ -118,9 +118,12 @@ model = L(SoftTeacher)(
     jitter_scale=0.06,
     min_pseudo_box_size=0.0,
     skip_losses_without_targets=True,
+    score_threshold_policy="fixed",  # paper: fixed thresholds; "gmm": per-class (ConsistentTeacher)
+    cls_ignore_score_threshold=None,  # paper: None (no ignore band for uncertain pseudo boxes)
+    unsup_weight_rampup_iters=0,  # paper: 0 (full unsup weight from the first step)
 )
 
-optimizer.lr = 0.01  # CPU, Lite0 frozen backbone: stable at 0.01 (trainable stages at 0.01-0.02 gave NaN)
+optimizer.lr = 0.01  # CPU, Lite0 (frozen) + GN-FPN: stable at 0.01
 # tools/benchmark_soft_teacher.py --iters N rescales max_iter, burn-in and steps together
 train.max_iter = 3000
 lr_multiplier = multistep(train.max_iter, steps=(2000, 2667), warmup_iters=100)

@@ -114,6 +114,9 @@ model = L(SoftTeacher)(
     jitter_scale=0.06,  # offset std relative to box w / h (official jitter_scale 0.06)
     min_pseudo_box_size=0.0,  # pseudo boxes need w, h > this (official min_pseduo_box_size 0)
     skip_losses_without_targets=True,  # a term with no pseudo box in the batch: 0 (False: official)
+    score_threshold_policy="fixed",  # paper: fixed thresholds; "gmm": per-class (ConsistentTeacher)
+    cls_ignore_score_threshold=None,  # paper: None (no ignore band for uncertain pseudo boxes)
+    unsup_weight_rampup_iters=0,  # paper: 0 (full unsup weight from the first step)
 )
 
 # ---------------------------------------------------------------- schedule
