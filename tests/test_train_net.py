@@ -7,6 +7,7 @@ import sys
 import pytest
 import torch
 
+from labeleff.data.demo import DEMO_CLASSES
 from labeleff.engine.train_net import main, parse_args
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -29,8 +30,8 @@ def test_train_then_eval_only(tmp_path):
                            f"train.init_checkpoint={out}/model_final.pth",
                            "model.roi_heads.box_predictor.test_score_thresh=0.0",
                            "model.roi_heads.box_predictor.test_topk_per_image=5"]))
-    assert set(res["bbox"]) >= {"AP", "AP50", "AP75"}
-    assert 0.0 <= res["bbox"]["AP"] <= 100.0
+    # the evaluator was built for the config's test set: one AP per demo class, by name
+    assert set(res["bbox"]) >= {"AP", "AP50", "AP75"} | {f"AP-{c}" for c in DEMO_CLASSES}
 
 
 def test_unknown_override_fails_before_training(tmp_path):

@@ -89,11 +89,20 @@ def test_losses_train_the_student_only(detector_cfg):
 
 
 def test_pseudo_labels_carry_uncertainty_and_respect_the_initial_threshold(detector_cfg):
-    model = _model(detector_cfg, pseudo_label_initial_score_thr=0.06)
-    pseudo, _ = model.teacher_pseudo_labels([_item(0, True), _item(1, False)])
+    items = [_item(0, True), _item(1, False)]
+    everything, _ = _model(detector_cfg, pseudo_label_initial_score_thr=0.0).teacher_pseudo_labels(
+        items
+    )
+    # a threshold at the median teacher score: by construction about half the boxes pass
+    thr = torch.cat([p.scores for p in everything]).median().item()
+    pseudo, _ = _model(detector_cfg, pseudo_label_initial_score_thr=thr).teacher_pseudo_labels(
+        items
+    )
+    assert [len(p) for p in pseudo] == [int((p.scores > thr).sum()) for p in everything]
+    assert sum(len(p) for p in pseudo) > 0
     for p in pseudo:
         assert p.image_size == (96, 128)
-        assert (p.scores > 0.06).all()
+        assert (p.scores > thr).all()
         assert p.reg_uncertainty.shape == (len(p),) and (p.reg_uncertainty >= 0).all()
 
 
