@@ -35,8 +35,26 @@ def match_pseudo_labels(
     Returns:
         number of true positives (precision = tp / P, recall = tp / G).
     """
+    return int(
+        matched_ground_truth(
+            pred_boxes, pred_classes, gt_boxes, gt_classes, pred_scores, iou_threshold
+        ).sum()
+    )
+
+
+def matched_ground_truth(
+    pred_boxes: Boxes,
+    pred_classes: torch.Tensor,
+    gt_boxes: Boxes,
+    gt_classes: torch.Tensor,
+    pred_scores: torch.Tensor = None,
+    iou_threshold: float = 0.5,
+) -> torch.Tensor:
+    """(G,) bool: which ground-truth boxes the matching of :func:`match_pseudo_labels` found
+    (per-class true positives are then `bincount(gt_classes[mask])`)."""
+    taken = torch.zeros(len(gt_boxes), dtype=torch.bool, device=gt_boxes.tensor.device)
     if len(pred_boxes) == 0 or len(gt_boxes) == 0:
-        return 0
+        return taken
     iou = pairwise_iou(pred_boxes, gt_boxes.to(pred_boxes.device))  # (P, G)
     iou[pred_classes[:, None] != gt_classes.to(iou.device)[None, :]] = -1.0
     order = (
@@ -44,15 +62,13 @@ def match_pseudo_labels(
         if pred_scores is not None
         else torch.arange(len(pred_boxes))
     )
-    taken = torch.zeros(len(gt_boxes), dtype=torch.bool, device=iou.device)
-    tp = 0
+    taken = taken.to(iou.device)
     for p in order.tolist():
         row = iou[p].masked_fill(taken, -1.0)
         best = int(row.argmax())
         if row[best] >= iou_threshold:
             taken[best] = True
-            tp += 1
-    return tp
+    return taken
 
 
 def log_pseudo_label_quality(
@@ -71,43 +87,39 @@ def log_pseudo_label_quality(
     """
     num_pred = sum(len(p) for p in pseudo)
     storage.put_scalar("pseudo_label/boxes_per_image", num_pred / max(len(pseudo), 1))
-    if num_classes is not None:
-        _log_per_class(storage, pseudo, unlabeled, view, num_classes)
+    k = num_classes or 0
+    pred_per_class = torch.zeros(k, dtype=torch.long)
+    tp_per_class = torch.zeros(k, dtype=torch.long)
+    gt_per_class = torch.zeros(k, dtype=torch.long)
     tp = num_gt = num_pred_with_gt = 0
     for inst, item in zip(pseudo, unlabeled):
+        boxes, classes = _boxes_and_classes(inst)
+        if k:
+            pred_per_class += torch.bincount(classes.cpu(), minlength=k)[:k]
         if "instances" not in item[view]:
             continue
-        boxes, classes = _boxes_and_classes(inst)
         gt = item[view]["instances"]
         scores = inst.scores if inst.has("scores") else None
-        tp += match_pseudo_labels(boxes, classes, gt.gt_boxes, gt.gt_classes, scores)
+        found = matched_ground_truth(boxes, classes, gt.gt_boxes, gt.gt_classes, scores)
+        tp += int(found.sum())
         num_gt += len(gt)
         num_pred_with_gt += len(inst)
+        if k:
+            gt_classes = gt.gt_classes.cpu()
+            tp_per_class += torch.bincount(gt_classes[found.cpu()], minlength=k)[:k]
+            gt_per_class += torch.bincount(gt_classes, minlength=k)[:k]
     if num_pred_with_gt > 0:
         storage.put_scalar("pseudo_label/precision@0.5", tp / num_pred_with_gt)
     if num_gt > 0:
         storage.put_scalar("pseudo_label/recall@0.5", tp / num_gt)
-
-
-def _log_per_class(storage, pseudo, unlabeled, view, num_classes):
-    for k in range(num_classes):
-        tp = num_gt = num_pred = 0
-        for inst, item in zip(pseudo, unlabeled):
-            boxes, classes = _boxes_and_classes(inst)
-            mine = classes == k
-            num_pred += int(mine.sum())
-            if "instances" not in item[view]:
-                continue
-            gt = item[view]["instances"]
-            gt_k = gt.gt_classes == k
-            scores = inst.scores[mine] if inst.has("scores") else None
-            tp += match_pseudo_labels(
-                boxes[mine], classes[mine], gt.gt_boxes[gt_k], gt.gt_classes[gt_k], scores
+    for c in range(k):
+        storage.put_scalar(
+            f"pseudo_label/class_{c}/boxes_per_image", pred_per_class[c].item() / len(pseudo)
+        )
+        if gt_per_class[c] > 0:
+            storage.put_scalar(
+                f"pseudo_label/class_{c}/recall@0.5", (tp_per_class[c] / gt_per_class[c]).item()
             )
-            num_gt += int(gt_k.sum())
-        storage.put_scalar(f"pseudo_label/class_{k}/boxes_per_image", num_pred / len(pseudo))
-        if num_gt > 0:
-            storage.put_scalar(f"pseudo_label/class_{k}/recall@0.5", tp / num_gt)
 
 
 def pseudo_label_snapshot(pseudo: Instances, item: dict, view: str, image_format: str) -> dict:
