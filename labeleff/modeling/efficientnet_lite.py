@@ -141,7 +141,8 @@ class EfficientNetLite(Backbone):
             full = timm.create_model(_TIMM_NAME, pretrained=False)
             mapped = lite0_imagenet_state_dict(full.state_dict(), weights or None)
             # The feature model is the classifier without conv_head / bn2 / classifier.
-            self.body.load_state_dict({k: v for k, v in mapped.items() if k in self.body.state_dict()})
+            own = self.body.state_dict().keys()
+            self.body.load_state_dict({k: v for k, v in mapped.items() if k in own})
         info = self.body.feature_info
         self._stage_blocks = self._stage_block_ranges(info.module_name())
         self.freeze(freeze_at)
