@@ -1,37 +1,18 @@
 """A DetectionCheckpointer whose files are written atomically (temp file + os.replace)."""
+
 import os
-import tempfile
 
 import torch
 from detectron2.checkpoint import DetectionCheckpointer
 from detectron2.checkpoint.c2_model_loading import align_and_update_state_dicts
-from torch.nn.parallel import DistributedDataParallel
+
+from .utils import atomic_write, unwrap_model
 
 __all__ = ["AtomicCheckpointer", "atomic_write_bytes"]
 
 
-def _atomic_write(path: str, write_fn, mode: str):
-    """Write through `write_fn(f)` into a temp file beside `path`, fsync, then rename over `path`.
-
-    A crash mid-write leaves the previous file intact (rename is atomic on POSIX).
-    """
-    d = os.path.dirname(os.path.abspath(path))
-    os.makedirs(d, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=d)
-    try:
-        with os.fdopen(fd, mode) as f:
-            write_fn(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
 def atomic_write_bytes(path: str, data: bytes):
-    _atomic_write(path, lambda f: f.write(data), "wb")
+    atomic_write(path, lambda f: f.write(data), "wb")
 
 
 class AtomicCheckpointer(DetectionCheckpointer):
@@ -48,7 +29,7 @@ class AtomicCheckpointer(DetectionCheckpointer):
         basename = f"{name}.pth"
         save_file = os.path.join(self.save_dir, basename)
         self.logger.info(f"Saving checkpoint to {save_file}")
-        _atomic_write(save_file, lambda f: torch.save(data, f), "wb")
+        atomic_write(save_file, lambda f: torch.save(data, f), "wb")
         self.tag_last_checkpoint(basename)
 
     def _load_model(self, checkpoint):
@@ -56,12 +37,13 @@ class AtomicCheckpointer(DetectionCheckpointer):
         when the model is a teacher-student wrapper: matching against every copy would find each
         key several times. The wrapper's load hook then copies the student's weights to the
         teachers (a plain detector checkpoint loads into all of them)."""
-        model = self.model.module if isinstance(self.model, DistributedDataParallel) else self.model
+        model = unwrap_model(self.model)
         student = getattr(model, "student", None)
         if checkpoint.get("matching_heuristics", False) and isinstance(student, torch.nn.Module):
             self._convert_ndarray_to_tensor(checkpoint["model"])
             checkpoint["model"] = align_and_update_state_dicts(
-                student.state_dict(), checkpoint["model"],
+                student.state_dict(),
+                checkpoint["model"],
                 c2_conversion=checkpoint.get("__author__", None) == "Caffe2",
             )
             checkpoint["matching_heuristics"] = False
@@ -69,4 +51,4 @@ class AtomicCheckpointer(DetectionCheckpointer):
 
     def tag_last_checkpoint(self, last_filename_basename: str) -> None:
         path = os.path.join(self.save_dir, "last_checkpoint")
-        _atomic_write(path, lambda f: f.write(last_filename_basename.encode()), "wb")
+        atomic_write(path, lambda f: f.write(last_filename_basename.encode()), "wb")

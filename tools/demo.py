@@ -8,6 +8,7 @@ APs, the ratio, the pseudo-labels per image over time and where the PNGs are.
 Overrides apply to both runs (e.g. `train.max_iter=300`); the supervised twin goes to
 `<output_dir>/supervised`.
 """
+
 import argparse
 import glob
 import json
@@ -45,7 +46,9 @@ def supervised_overrides(config_file, opts):
     becomes `model.X`; keys the twin does not have (teacher-student only) are left out."""
     out = []
     for opt in opts:
-        opt = opt.replace("model.student.", "model.", 1) if opt.startswith("model.student.") else opt
+        opt = (
+            opt.replace("model.student.", "model.", 1) if opt.startswith("model.student.") else opt
+        )
         try:
             load_config(config_file, [opt])
         except ConfigKeyError:
@@ -77,8 +80,10 @@ if __name__ == "__main__":
         sup_res, _ = run(a.supervised_config, sup_opts, os.path.join(out, "supervised"))
     t_sup = time.time() - t0
     res, cfg = run(a.config_file, a.opts)
-    print("\n=== demo finished in %.1f min (supervised %.1f, Soft Teacher %.1f) ===" % (
-        (time.time() - t0) / 60, t_sup / 60, (time.time() - t0 - t_sup) / 60))
+    print(
+        "\n=== demo finished in %.1f min (supervised %.1f, Soft Teacher %.1f) ==="
+        % ((time.time() - t0) / 60, t_sup / 60, (time.time() - t0 - t_sup) / 60)
+    )
     if sup_res:
         m = _ap(sup_res)
         print(f"supervised twin:      AP={m['AP']:.1f}  AP50={m['AP50']:.1f}")
@@ -91,15 +96,21 @@ if __name__ == "__main__":
     cls = windows["soft_teacher/num_cls_pseudo"]
     if cls:
         fired = sum(v > 0 for _, v in cls) / len(cls)
-        print(f"after burn-in ({burn_in} iterations): num_cls_pseudo > 0 in {fired:.0%} of "
-              f"{len(cls)} logged windows")
+        print(
+            f"after burn-in ({burn_in} iterations): num_cls_pseudo > 0 in {fired:.0%} of "
+            f"{len(cls)} logged windows"
+        )
     boxes = windows["pseudo_label/boxes_per_image"]
     if boxes:
         step = max(1, len(boxes) // 8)
-        print("pseudo-boxes / image (teacher, > initial score):",
-              "  ".join(f"it {it}: {v:.1f}" for it, v in boxes[::step]))
+        print(
+            "classification pseudo-labels / image (teacher, above the class thresholds):",
+            "  ".join(f"it {it}: {v:.1f}" for it, v in boxes[::step]),
+        )
     pngs = sorted(glob.glob(os.path.join(out, "**", "*.png"), recursive=True))
-    print(f"outputs: {os.path.abspath(out)} (metrics.json, log.txt, model_final.pth, {len(pngs)} PNGs)")
+    print(
+        f"outputs: {os.path.abspath(out)} (metrics.json, log.txt, model_final.pth, {len(pngs)} PNGs)"
+    )
     curves = os.path.join(out, "pseudo_labels.png")
     if os.path.isfile(curves):
         print(f"   pseudo-label curves: {curves}")

@@ -18,8 +18,8 @@ from omegaconf import OmegaConf
 from labeleff.evaluation import COCOEvaluator
 from labeleff.projects.soft_teacher import SoftTeacher
 from labeleff.projects.soft_teacher.data import (
-    register_voc_as_coco,
-    register_voc_partial,
+    register_source,
+    register_source_partial,
     soft_teacher_views,
 )
 from labeleff.projects.teacher_student import (
@@ -38,31 +38,47 @@ from ..common.train import train
 
 _REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 dataloader = OmegaConf.create()
+# The data: a VOC folder (Annotations/, JPEGImages/, ImageSets/Main/{train,test}.txt) and its class
+# names, or COCO jsons with their image folders (coco_train_json set: voc_root is not used).
+dataloader.dataset_name = "bccd"  # prefix of the registered dataset names
 dataloader.voc_root = os.path.join(os.path.dirname(_REPO), "shared", "data", "bccd")
 dataloader.class_names = ["RBC", "WBC", "Platelets"]
+dataloader.coco_train_json = None
+dataloader.coco_train_images = None
+dataloader.coco_test_json = None
+dataloader.coco_test_images = None
 dataloader.percent = 10  # % of `train` labeled
 dataloader.seed = 1  # split seed
-_split = dict(
+_train = dict(
     voc_root="${dataloader.voc_root}",
     image_set="train",
     class_names="${dataloader.class_names}",
-    percent="${dataloader.percent}",
-    seed="${dataloader.seed}",
+    coco_json="${dataloader.coco_train_json}",
+    image_root="${dataloader.coco_train_images}",
 )
+_split_name = "${dataloader.dataset_name}_train.${dataloader.seed}@${dataloader.percent}"
 datasets = dict(
-    labeled=L(register_voc_partial)(
-        name="bccd_train.${dataloader.seed}@${dataloader.percent}", unlabeled=False, **_split
+    labeled=L(register_source_partial)(
+        name=_split_name,
+        percent="${dataloader.percent}",
+        seed="${dataloader.seed}",
+        unlabeled=False,
+        **_train,
     ),
-    unlabeled=L(register_voc_partial)(
-        name="bccd_train.${dataloader.seed}@${dataloader.percent}-unlabeled",
+    unlabeled=L(register_source_partial)(
+        name=_split_name + "-unlabeled",
+        percent="${dataloader.percent}",
+        seed="${dataloader.seed}",
         unlabeled=True,
-        **_split,
+        **_train,
     ),
-    test=L(register_voc_as_coco)(
-        name="bccd_test",
+    test=L(register_source)(
+        name="${dataloader.dataset_name}_test",
         voc_root="${dataloader.voc_root}",
         image_set="test",
         class_names="${dataloader.class_names}",
+        coco_json="${dataloader.coco_test_json}",
+        image_root="${dataloader.coco_test_images}",
     ),
 )
 
@@ -110,16 +126,22 @@ model = L(SoftTeacher)(
     unsup_weight=4.0,  # alpha (paper: 4.0)
     eval_model="teacher",
     burn_in_iters=1000,  # CPU: supervised start on 20 labeled images (paper: 0)
-    pseudo_label_initial_score_thr=0.5,  # paper defaults, see coco_1pct.py
+    pseudo_label_initial_score_thr=0.05,  # CPU: candidates for the GMM (paper: 0.5)
     rpn_pseudo_threshold=0.9,
     cls_pseudo_threshold=0.9,
     reg_pseudo_threshold=0.02,
+    reg_min_score=0.5,  # paper: the initial score threshold (0.5)
     jitter_times=10,
     jitter_scale=0.06,
     min_pseudo_box_size=0.0,
     skip_losses_without_targets=True,
-    score_threshold_policy="fixed",  # paper: fixed thresholds; "gmm": per-class (ConsistentTeacher)
-    cls_ignore_score_threshold=None,  # paper: None (no ignore band for uncertain pseudo boxes)
+    # CPU / custom data: per-class GMM thresholds (paper: "fixed", the 0.9 above)
+    score_threshold_policy="gmm",
+    gmm_queue_size=100,
+    gmm_policy="high",
+    gmm_min_threshold=0.05,
+    gmm_max_threshold=0.9,
+    cls_ignore_score_threshold=0.05,  # CPU: unsure teacher boxes not background (paper: None)
     unsup_weight_rampup_iters=0,  # paper: 0 (full unsup weight from the first step)
 )
 

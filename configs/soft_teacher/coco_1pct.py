@@ -110,6 +110,7 @@ model = L(SoftTeacher)(
     rpn_pseudo_threshold=0.9,  # foreground threshold for RPN targets (paper: 0.9)
     cls_pseudo_threshold=0.9,  # foreground threshold for ROI classification targets (0.9)
     reg_pseudo_threshold=0.02,  # box-jitter uncertainty below this: regression targets (0.02)
+    reg_min_score=0.5,  # paper: the initial score threshold (0.5)
     jitter_times=10,  # N_jitter, jittered copies per pseudo box (paper: 10)
     jitter_scale=0.06,  # offset std relative to box w / h (official jitter_scale 0.06)
     min_pseudo_box_size=0.0,  # pseudo boxes need w, h > this (official min_pseduo_box_size 0)

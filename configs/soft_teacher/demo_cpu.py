@@ -80,16 +80,22 @@ model = L(SoftTeacher)(
     unsup_weight=4.0,  # alpha (paper: 4.0)
     eval_model="teacher",
     burn_in_iters=200,  # demo: supervised-only start, then teacher = student (paper: 0)
-    pseudo_label_initial_score_thr=0.5,  # paper defaults below, see coco_1pct.py
+    pseudo_label_initial_score_thr=0.05,  # CPU: candidates for the GMM (paper: 0.5)
     rpn_pseudo_threshold=0.9,
     cls_pseudo_threshold=0.9,
     reg_pseudo_threshold=0.02,
+    reg_min_score=0.5,  # paper: the initial score threshold (0.5)
     jitter_times=10,
     jitter_scale=0.06,
     min_pseudo_box_size=0.0,
     skip_losses_without_targets=True,
-    score_threshold_policy="fixed",  # paper: fixed thresholds; "gmm": per-class (ConsistentTeacher)
-    cls_ignore_score_threshold=None,  # paper: None (no ignore band for uncertain pseudo boxes)
+    # CPU / custom data: per-class GMM thresholds (paper: "fixed", the 0.9 above)
+    score_threshold_policy="gmm",
+    gmm_queue_size=100,
+    gmm_policy="high",
+    gmm_min_threshold=0.05,
+    gmm_max_threshold=0.9,
+    cls_ignore_score_threshold=0.05,  # CPU: unsure teacher boxes not background (paper: None)
     unsup_weight_rampup_iters=0,  # paper: 0 (full unsup weight from the first step)
 )
 

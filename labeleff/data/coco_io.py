@@ -3,11 +3,12 @@
 import json
 import logging
 import os
-import tempfile
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from PIL import Image, UnidentifiedImageError
+
+from ..utils import atomic_write
 
 __all__ = [
     "DatasetFormatError",
@@ -252,18 +253,6 @@ def load_coco_json(path: str) -> dict:
 
 
 def write_coco_json(coco: dict, path: str) -> None:
-    """
-    Write `coco` to `path` atomically: a temporary file of this process, renamed in place, so
-    readers (or other ranks writing the same file) never see a partial json. Makes the folder.
-    """
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=os.path.basename(path) + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(coco, f)
-        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only
-        os.replace(tmp, path)
-    except BaseException:
-        os.remove(tmp)
-        raise
+    """Write `coco` to `path` atomically (:func:`labeleff.utils.atomic_write`): readers, or other
+    ranks writing the same file, never see a partial json. Makes the folder."""
+    atomic_write(path, lambda f: json.dump(coco, f), "w")

@@ -3,6 +3,7 @@
 Config contract (docs/CONTRIBUTING.md): `model`, `dataloader.{train,test,evaluator}`, `optimizer`,
 `lr_multiplier`, `train` (configs/common/train.py) and optionally `datasets` (registration nodes).
 """
+
 import argparse
 import inspect
 import logging
@@ -11,34 +12,42 @@ import sys
 
 import torch
 from detectron2.config import instantiate
-from detectron2.engine import AMPTrainer, SimpleTrainer, default_setup, default_writers, hooks, launch
+from detectron2.engine import (
+    AMPTrainer,
+    SimpleTrainer,
+    default_setup,
+    default_writers,
+    hooks,
+    launch,
+)
 from detectron2.engine.defaults import create_ddp_model
 from detectron2.evaluation import inference_on_dataset, print_csv_format
 from detectron2.utils import comm
-from torch.nn.parallel import DistributedDataParallel
 
 from ..checkpoint import AtomicCheckpointer
 from ..config import load_config
 from ..data import register_datasets
+from ..utils import unwrap_model
 
 logger = logging.getLogger("labeleff")
 
-__all__ = ["parse_args", "main", "do_train", "do_test", "build_trainer", "unwrap"]
-
-
-def unwrap(model):
-    """The module inside DistributedDataParallel (never strip prefixes by hand)."""
-    return model.module if isinstance(model, DistributedDataParallel) else model
+__all__ = ["parse_args", "main", "do_train", "do_test", "build_trainer"]
 
 
 def parse_args(argv=None):
     """Detectron2's usual flags; trailing `key=value` pairs are config overrides."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--config-file", required=True, metavar="FILE", help="a Python LazyConfig file")
-    p.add_argument("--resume", action="store_true", help="resume from the output dir's last checkpoint")
+    p.add_argument(
+        "--resume", action="store_true", help="resume from the output dir's last checkpoint"
+    )
     p.add_argument("--eval-only", action="store_true", help="evaluate train.init_checkpoint")
-    p.add_argument("--num-gpus", type=int, default=1,
-                   help="processes per machine (GPUs; on a CPU-only machine: GLOO processes)")
+    p.add_argument(
+        "--num-gpus",
+        type=int,
+        default=1,
+        help="processes per machine (GPUs; on a CPU-only machine: GLOO processes)",
+    )
     p.add_argument("--num-machines", type=int, default=1)
     p.add_argument("--machine-rank", type=int, default=0)
     port = 2**15 + 2**14 + hash(os.getuid() if sys.platform != "win32" else 1) % 2**14
@@ -51,7 +60,7 @@ def parse_args(argv=None):
 
 def _eval_models(model):
     """{prefix: module} to evaluate: the model's own `evaluation_models()` if it has one."""
-    m = unwrap(model)
+    m = unwrap_model(model)
     if hasattr(m, "evaluation_models"):
         return m.evaluation_models()
     return {"": model}
@@ -67,8 +76,9 @@ def do_test(cfg, model):
         return {}
     results = {}
     for prefix, m in _eval_models(model).items():
-        res = inference_on_dataset(m, instantiate(cfg.dataloader.test),
-                                   instantiate(cfg.dataloader.evaluator))
+        res = inference_on_dataset(
+            m, instantiate(cfg.dataloader.test), instantiate(cfg.dataloader.evaluator)
+        )
         if comm.is_main_process():
             logger.info(f"Evaluation results{' of ' + prefix if prefix else ''}:")
             print_csv_format(res)
@@ -80,8 +90,9 @@ def do_test(cfg, model):
 
         out = os.path.join(cfg.train.output_dir, "predictions")
         for prefix, m in _eval_models(model).items():
-            visualize_predictions(unwrap(m), cfg, os.path.join(out, prefix) if prefix else out,
-                                  max_images=4)
+            visualize_predictions(
+                unwrap_model(m), cfg, os.path.join(out, prefix) if prefix else out, max_images=4
+            )
     return results
 
 
@@ -114,11 +125,11 @@ def check_teacher_schedule(model, hook_list):
     a student beside a frozen copy of its initial weights: fail before training instead."""
     from labeleff.projects.teacher_student.ema import EMAHook
 
-    if hasattr(unwrap(model), "update_teacher") and not any(
+    if hasattr(unwrap_model(model), "update_teacher") and not any(
         isinstance(h, EMAHook) for h in hook_list
     ):
         raise ValueError(
-            f"{type(unwrap(model)).__name__} is a teacher-student model but train.hooks has no "
+            f"{type(unwrap_model(model)).__name__} is a teacher-student model but train.hooks has no "
             "EMAHook: add L(EMAHook)(momentum=...) to train.hooks (labeleff.projects."
             "teacher_student.EMAHook), or the teacher never moves"
         )
@@ -130,7 +141,7 @@ def with_health_monitor(model, hook_list, output_dir):
     `pseudo_label_count_key` and `health_keys_to_check`."""
     from labeleff.projects.teacher_student.health import PseudoLabelHealthHook
 
-    inner = unwrap(model)
+    inner = unwrap_model(model)
     if not hasattr(inner, "update_teacher") or any(
         isinstance(h, PseudoLabelHealthHook) for h in hook_list
     ):
@@ -177,11 +188,17 @@ def do_train(args, cfg):
             hooks.IterationTimer(),
             hooks.LRScheduler(scheduler=instantiate(cfg.lr_multiplier)),
             *extra,
-            hooks.PeriodicCheckpointer(checkpointer, **cfg.train.checkpointer)
-            if comm.is_main_process() else None,
+            (
+                hooks.PeriodicCheckpointer(checkpointer, **cfg.train.checkpointer)
+                if comm.is_main_process()
+                else None
+            ),
             hooks.EvalHook(cfg.train.eval_period, evaluate),
-            hooks.PeriodicWriter(writers, period=cfg.train.log_period)
-            if comm.is_main_process() else None,
+            (
+                hooks.PeriodicWriter(writers, period=cfg.train.log_period)
+                if comm.is_main_process()
+                else None
+            ),
         ]
     )
     checkpointer.resume_or_load(cfg.train.init_checkpoint, resume=args.resume)
@@ -211,5 +228,11 @@ def launch_main(argv=None):
     args = parse_args(argv)
     # Fail on a bad config or override before starting any process.
     load_config(args.config_file, args.opts)
-    launch(main, args.num_gpus, num_machines=args.num_machines, machine_rank=args.machine_rank,
-           dist_url=args.dist_url, args=(args,))
+    launch(
+        main,
+        args.num_gpus,
+        num_machines=args.num_machines,
+        machine_rank=args.machine_rank,
+        dist_url=args.dist_url,
+        args=(args,),
+    )

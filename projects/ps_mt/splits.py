@@ -7,6 +7,8 @@ from typing import List, Sequence, Union
 
 import numpy as np
 
+from labeleff.utils import atomic_write
+
 __all__ = [
     "SEG_SPLIT_FRACTIONS",
     "num_labeled",
@@ -48,12 +50,8 @@ def split_file_name(dataset: str, fraction: Union[str, float], seed: int) -> str
 
 
 def write_split_file(path: str, labeled: Sequence[str]) -> str:
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("\n".join(labeled) + "\n")
-    os.replace(tmp, path)  # atomic: parallel workers never read half a file
-    return path
+    # atomic: parallel workers never read half a file
+    return atomic_write(path, lambda f: f.write("\n".join(labeled) + "\n"), "w")
 
 
 def read_split_file(path: str) -> List[str]:

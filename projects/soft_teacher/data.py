@@ -1,8 +1,10 @@
 """Data pieces of the Soft Teacher configs: the two views of an unlabeled image, and labeled /
 unlabeled datasets registered from the config (files made once, under `datasets_root()`)."""
 
+import hashlib
+import json
 import os
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from detectron2.data import transforms as T
 
@@ -20,6 +22,9 @@ __all__ = [
     "voc_as_coco_json",
     "register_voc_as_coco",
     "register_voc_partial",
+    "detection_source",
+    "register_source",
+    "register_source_partial",
 ]
 
 
@@ -63,11 +68,14 @@ def register_demo_partial(name: str, percent: float, seed: int, unlabeled: bool)
 
 def voc_as_coco_json(voc_root: str, image_set: str, class_names) -> str:
     """Convert the VOC image set `voc_root/ImageSets/Main/<image_set>.txt` to a COCO json, once,
-    as `<datasets_root>/voc_as_coco/<folder name>_<image_set>.json`; returns its path."""
+    as `<datasets_root>/voc_as_coco/<folder name>_<image_set>_<hash>.json`; returns its path."""
+    # the folder's path and the class names are part of the name: another folder with the same
+    # name, or other classes, never reuses a stale conversion
+    key = hashlib.sha1(f"{os.path.abspath(voc_root)}|{list(class_names)}".encode()).hexdigest()[:8]
     json_file = os.path.join(
         datasets_root(),
         "voc_as_coco",
-        f"{os.path.basename(os.path.normpath(voc_root))}_{image_set}.json",
+        f"{os.path.basename(os.path.normpath(voc_root))}_{image_set}_{key}.json",
     )
     if not os.path.isfile(json_file):
         coco, _ = voc_to_coco(
@@ -98,4 +106,49 @@ def register_voc_partial(
     """A `percent` % labeled / rest unlabeled split of a VOC image set (converted once)."""
     json_file = voc_as_coco_json(voc_root, image_set, class_names)
     image_root = os.path.join(voc_root, "JPEGImages")
+    return register_partial_split(name, json_file, image_root, percent, seed, unlabeled)
+
+
+def detection_source(
+    voc_root: Optional[str] = None,
+    image_set: str = "train",
+    class_names: Optional[Sequence[str]] = None,
+    coco_json: Optional[str] = None,
+    image_root: Optional[str] = None,
+) -> Tuple[str, str]:
+    """(COCO json, image folder) of one image set of a user's detection data: a VOC folder
+    (`voc_root` with Annotations/, JPEGImages/, ImageSets/Main/<image_set>.txt, converted once
+    with `class_names`) or a COCO json with its image folder. With both `coco_json` and
+    `class_names`, the json's categories must be those names, in that order."""
+    if coco_json:
+        if not image_root:
+            raise ValueError(f"{coco_json}: a COCO json needs its image folder (image_root)")
+        if not os.path.isfile(coco_json):
+            raise FileNotFoundError(f"COCO annotation file not found: {coco_json}")
+        if class_names:
+            with open(coco_json) as f:
+                cats = sorted(json.load(f).get("categories", []), key=lambda c: c["id"])
+            names = [c["name"] for c in cats]
+            if names != list(class_names):
+                raise ValueError(
+                    f"{coco_json}: categories {names} differ from the class names "
+                    f"{list(class_names)} (dataloader.class_names / --classes)"
+                )
+        return coco_json, image_root
+    if not voc_root:
+        raise ValueError("a detection source needs voc_root or coco_json (+ image_root)")
+    if not class_names:
+        raise ValueError(f"{voc_root}: VOC data needs its class names (dataloader.class_names)")
+    return voc_as_coco_json(voc_root, image_set, class_names), os.path.join(voc_root, "JPEGImages")
+
+
+def register_source(name: str, **source) -> str:
+    """One image set of a user's detection data (see :func:`detection_source`) as `name`."""
+    return register_coco(name, *detection_source(**source))
+
+
+def register_source_partial(name: str, percent: float, seed: int, unlabeled: bool, **source) -> str:
+    """A `percent` % labeled / rest unlabeled split (seed `seed`) of one image set of a user's
+    detection data (see :func:`detection_source`)."""
+    json_file, image_root = detection_source(**source)
     return register_partial_split(name, json_file, image_root, percent, seed, unlabeled)

@@ -97,6 +97,7 @@ class SoftTeacher(TeacherStudent):
         rpn_pseudo_threshold: float = 0.9,
         cls_pseudo_threshold: float = 0.9,
         reg_pseudo_threshold: float = 0.02,
+        reg_min_score: float = 0.5,
         jitter_times: int = 10,
         jitter_scale: float = 0.06,
         min_pseudo_box_size: float = 0.0,
@@ -115,6 +116,10 @@ class SoftTeacher(TeacherStudent):
             rpn_pseudo_threshold: pseudo boxes above this score are RPN targets.
             cls_pseudo_threshold: pseudo boxes above this score are ROI classification targets.
             reg_pseudo_threshold: pseudo boxes with uncertainty below this are ROI regression targets.
+            reg_min_score: only teacher boxes scored above this are jittered and can be regression
+                targets (the paper: its initial score threshold 0.5; set apart so that a low
+                `pseudo_label_initial_score_thr` for adaptive thresholds does not make unsure
+                boxes regression targets, nor jitter them).
             jitter_times, jitter_scale: copies per box and relative offset std of box jittering.
             min_pseudo_box_size: pseudo boxes need width and height above this (pixels).
             skip_losses_without_targets: an unsupervised term (RPN, ROI classification, ROI
@@ -123,9 +128,13 @@ class SoftTeacher(TeacherStudent):
                 code: background-only RPN / ROI classification terms on such batches.
             score_threshold_policy: "fixed" (the paper: `rpn_pseudo_threshold` and
                 `cls_pseudo_threshold`) or "gmm": one threshold per class for both filters, fitted
-                on the teacher's last `gmm_queue_size` pseudo-label scores of that class
-                (:class:`ClassScoreThresholds`, ConsistentTeacher's policy `gmm_policy`), clamped
-                to [gmm_min_threshold, gmm_max_threshold].
+                on the scores of the teacher's last `gmm_queue_size` detections of that class above
+                `pseudo_label_initial_score_thr` (:class:`ClassScoreThresholds`, ConsistentTeacher's
+                policy `gmm_policy`), clamped to [gmm_min_threshold, gmm_max_threshold]; a class
+                with fewer than 4 scores (or no confident component) uses `cls_pseudo_threshold`.
+                With "gmm", `pseudo_label_initial_score_thr` is the floor of the candidates (e.g.
+                the detector's test threshold 0.05: an under-confident teacher's true objects of a
+                rare class may all score below 0.5).
             cls_ignore_score_threshold: None (the paper): every sampled proposal that matches no
                 classification target is background, weighted by the teacher's background
                 probability. A float t: background proposals overlapping (IoU >= the ROI
@@ -139,6 +148,7 @@ class SoftTeacher(TeacherStudent):
         self.rpn_pseudo_threshold = rpn_pseudo_threshold
         self.cls_pseudo_threshold = cls_pseudo_threshold
         self.reg_pseudo_threshold = reg_pseudo_threshold
+        self.reg_min_score = reg_min_score
         self.jitter_times = jitter_times
         self.jitter_scale = jitter_scale
         self.min_pseudo_box_size = min_pseudo_box_size
@@ -154,7 +164,7 @@ class SoftTeacher(TeacherStudent):
             self.score_thresholds = ClassScoreThresholds(
                 self.student.roi_heads.num_classes,
                 queue_size=gmm_queue_size,
-                default=gmm_min_threshold,
+                default=cls_pseudo_threshold,
                 min_threshold=gmm_min_threshold,
                 max_threshold=gmm_max_threshold,
                 policy=gmm_policy,
@@ -169,7 +179,8 @@ class SoftTeacher(TeacherStudent):
 
         Returns:
             - B Instances in weak-view coordinates with `gt_boxes`, `gt_classes`, `scores`
-              (score > initial threshold, after the detector's own NMS) and `reg_uncertainty`;
+              (score > initial threshold, after the detector's own NMS) and `reg_uncertainty`
+              (inf for boxes scored at most `reg_min_score`);
             - the teacher's weak-view features (reused to score background proposals).
         """
         teacher = self.teacher
@@ -191,8 +202,15 @@ class SoftTeacher(TeacherStudent):
                     min_size=self.min_pseudo_box_size,
                 )
             )
-        for labels, unc in zip(pseudo, self._regression_uncertainty(features, pseudo)):
-            labels.reg_uncertainty = unc
+        # uncertainty (box jitter) only for boxes that may be regression targets; others: inf
+        jittered = [p.scores > self.reg_min_score for p in pseudo]
+        uncertainties = self._regression_uncertainty(
+            features, [p[keep] for p, keep in zip(pseudo, jittered)]
+        )
+        for labels, keep, unc in zip(pseudo, jittered, uncertainties):
+            labels.reg_uncertainty = torch.full(
+                (len(labels),), float("inf"), device=labels.scores.device
+            ).masked_scatter(keep, unc)
         return pseudo, features
 
     def _regression_uncertainty(
@@ -230,7 +248,19 @@ class SoftTeacher(TeacherStudent):
             the engine multiplies them by `unsup_weight`).
         """
         pseudo_weak, teacher_features = self.teacher_pseudo_labels(unlabeled)
-        self.log_pseudo_labels(pseudo_weak, unlabeled, view="weak")
+        if self.score_thresholds is not None:
+            self._update_class_thresholds(pseudo_weak)
+        # quality and counts are those of the classification targets (what the student learns)
+        self.log_pseudo_labels(
+            [
+                select_pseudo_labels(
+                    p, score_threshold=self._threshold(p, self.cls_pseudo_threshold)
+                )
+                for p in pseudo_weak
+            ],
+            unlabeled,
+            view="weak",
+        )
         pseudo = [
             pseudo_labels_to_view(
                 p, x["weak"]["transform"], x["strong"]["transform"], x["strong"]["image"].shape[-2:]
@@ -238,17 +268,23 @@ class SoftTeacher(TeacherStudent):
             for p, x in zip(pseudo_weak, unlabeled)
         ]
 
-        def subset(**thresholds):
+        def subset(fixed_score_threshold=None, **filters):
             return [
-                select_pseudo_labels(p, min_size=self.min_pseudo_box_size, **thresholds)
+                select_pseudo_labels(
+                    p,
+                    score_threshold=(
+                        None
+                        if fixed_score_threshold is None
+                        else self._threshold(p, fixed_score_threshold)
+                    ),
+                    min_size=self.min_pseudo_box_size,
+                    **filters,
+                )
                 for p in pseudo
             ]
 
-        if self.score_thresholds is None:
-            rpn_targets = subset(score_threshold=self.rpn_pseudo_threshold)
-            cls_targets = subset(score_threshold=self.cls_pseudo_threshold)
-        else:
-            cls_targets = rpn_targets = self._adaptive_subset(pseudo_weak, pseudo)
+        rpn_targets = subset(self.rpn_pseudo_threshold)
+        cls_targets = subset(self.cls_pseudo_threshold)
         reg_targets = subset(max_uncertainty=self.reg_pseudo_threshold)
         self._log_target_counts(rpn=rpn_targets, cls=cls_targets, reg=reg_targets)
         has = {
@@ -271,7 +307,10 @@ class SoftTeacher(TeacherStudent):
             losses.update(rpn_losses)
         if has["cls"]:
             ignore = (
-                subset(score_threshold=self.cls_ignore_score_threshold)
+                [
+                    select_pseudo_labels(p, score_threshold=self.cls_ignore_score_threshold)
+                    for p in pseudo
+                ]
                 if self.cls_ignore_score_threshold is not None
                 else None
             )
@@ -348,24 +387,21 @@ class SoftTeacher(TeacherStudent):
         loss = predictor.box_reg_loss(proposal_boxes, gt_boxes, deltas, gt_classes)
         return loss * predictor.loss_weight.get("loss_box_reg", 1.0)
 
-    def _adaptive_subset(
-        self, pseudo_weak: List[Instances], pseudo: List[Instances]
-    ) -> List[Instances]:
-        """Pseudo-labels above their class's GMM threshold, after pushing this batch's scores."""
+    def _threshold(self, pseudo: Instances, fixed: float):
+        """Score threshold of each pseudo box: `fixed` (the "fixed" policy) or the (N,) thresholds
+        of the boxes' classes (the "gmm" policy; the same for the RPN and ROI filters)."""
+        if self.score_thresholds is None:
+            return fixed
+        return self.score_thresholds.per_box(pseudo.gt_classes)
+
+    def _update_class_thresholds(self, pseudo_weak: List[Instances]) -> None:
+        """Push this batch's teacher scores into the per-class queues and refit (GMM)."""
         thresholds = self.score_thresholds.update(
             cat([p.scores for p in pseudo_weak]), cat([p.gt_classes for p in pseudo_weak])
         )
         storage = get_event_storage()
         for k, thr in enumerate(thresholds.tolist()):
             storage.put_scalar(f"soft_teacher/score_threshold/class_{k}", thr)
-        return [
-            select_pseudo_labels(
-                p,
-                score_threshold=self.score_thresholds.per_box(p.gt_classes),
-                min_size=self.min_pseudo_box_size,
-            )
-            for p in pseudo
-        ]
 
     @staticmethod
     def _log_target_counts(**targets: List[Instances]) -> None:

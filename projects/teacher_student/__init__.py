@@ -15,7 +15,6 @@ from .augmentations import (
 )
 from .bn_statistics import running_stats_frozen
 from .box_projection import boxes_between_views, project_boxes, transform_to_matrix, view_to_view
-from .config import add_teacher_student_config
 from .data import SeededBatchStream, build_semi_supervised_train_loader
 from .ema import EMAHook, ema_momentum, ema_update_
 from .adaptive_thresholds import ClassScoreThresholds, gmm_score_threshold

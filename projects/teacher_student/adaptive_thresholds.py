@@ -23,10 +23,10 @@ def gmm_score_threshold(scores, default: float, policy: str = "high") -> float:
 
     Args:
         scores: (N,) scores in [0, 1] (array or tensor).
-        default: returned when N < 4 or no score falls in the positive component; also a lower
-            bound of the result.
+        default: returned when N < 4, the scores have no spread or no score falls in the
+            positive component (ConsistentTeacher's `given_gt_thr`).
         policy: "high" or "middle".
-    Returns: a float threshold >= default.
+    Returns: a float threshold (no bound: :class:`ClassScoreThresholds` clamps).
     """
     from sklearn.mixture import GaussianMixture
 
@@ -46,10 +46,10 @@ def gmm_score_threshold(scores, default: float, policy: str = "high") -> float:
     if not positive.any():
         return float(default)
     if policy == "middle":
-        return max(float(default), float(x[positive].min()))
+        return float(x[positive].min())
     density = np.where(positive, gmm.score_samples(x), -np.inf)
     mode_score = x[int(np.argmax(density)), 0]
-    return max(float(default), float(x[positive & (x[:, 0] >= mode_score)].min()))
+    return float(x[positive & (x[:, 0] >= mode_score)].min())
 
 
 class ClassScoreThresholds(nn.Module):
@@ -73,7 +73,8 @@ class ClassScoreThresholds(nn.Module):
         Args:
             num_classes: K foreground classes.
             queue_size: recent scores kept per class (ConsistentTeacher: 100).
-            default: the threshold of a class with too few scores, and the lower bound.
+            default: the threshold of a class with too few scores (or no positive component);
+                not clamped (e.g. the fixed threshold of the paper).
             min_threshold, max_threshold: clamp of the fitted thresholds.
             policy: see :func:`gmm_score_threshold`.
         """
@@ -100,8 +101,11 @@ class ClassScoreThresholds(nn.Module):
             self.queue[k, slots] = new.to(self.queue)
             self.count[k] += len(new)
             filled = self.queue[k, : int(min(self.count[k], size))]
-            thr = gmm_score_threshold(filled, self.default, self.policy)
-            self.thresholds[k] = min(max(thr, self.min_threshold), self.max_threshold)
+            thr = gmm_score_threshold(filled, float("nan"), self.policy)
+            if thr != thr:  # no fit: the default, unclamped
+                self.thresholds[k] = self.default
+            else:
+                self.thresholds[k] = min(max(thr, self.min_threshold), self.max_threshold)
         return self.thresholds
 
     def per_box(self, classes: torch.Tensor) -> torch.Tensor:

@@ -1,4 +1,5 @@
 """Forward passes that use batch statistics in BN layers without updating their running ones."""
+
 import contextlib
 from typing import Iterator
 
@@ -18,7 +19,8 @@ def running_stats_frozen(module: nn.Module) -> Iterator[nn.Module]:
     from the images it is evaluated on.
     """
     changed = [
-        m for m in module.modules()
+        m
+        for m in module.modules()
         if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats
     ]
     for m in changed:

@@ -144,7 +144,7 @@ def write_curves_png(curves: Dict[str, list], path: str) -> str:
         ax.set_title(name, fontsize=9)
         ax.set_xlabel("iteration", fontsize=8)
         ax.tick_params(labelsize=7)
-    for ax in list(axes.flat)[len(names):]:
+    for ax in list(axes.flat)[len(names) :]:
         ax.axis("off")
     fig.tight_layout()
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)

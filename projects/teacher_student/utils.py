@@ -1,13 +1,5 @@
-"""Small helpers shared by the engine modules."""
+"""The engine's unwrap helper is the project's one copy (labeleff.utils)."""
 
-from torch import nn
-from torch.nn.parallel import DataParallel, DistributedDataParallel
+from labeleff.utils import unwrap_model
 
 __all__ = ["unwrap_model"]
-
-
-def unwrap_model(model: nn.Module) -> nn.Module:
-    """The module inside a (Distributed)DataParallel wrapper, else the model itself."""
-    if isinstance(model, (DistributedDataParallel, DataParallel)):
-        return model.module
-    return model

@@ -7,15 +7,12 @@ import math
 
 import torch
 from detectron2.engine import HookBase
-from torch.nn.parallel import DistributedDataParallel
+
+from labeleff.utils import unwrap_model
 
 from .data.mosaic import MosaicMixupDataset
 
 logger = logging.getLogger(__name__)
-
-
-def _unwrap(model):
-    return model.module if isinstance(model, DistributedDataParallel) else model
 
 
 def find_mosaic_dataset(data_loader):
@@ -44,7 +41,7 @@ class NoAugSwitchHook(HookBase):
         find_mosaic_dataset(self.trainer.data_loader).set_mosaic(False)
         loader = self.trainer.data_loader
         self.trainer.reset_data_loader(lambda: loader)
-        _unwrap(self.trainer.model).use_l1 = True
+        unwrap_model(self.trainer.model).use_l1 = True
         self.switched = True
         logger.info(f"Iteration {self.trainer.iter}: mosaic/mixup off, L1 loss on")
 
@@ -66,7 +63,7 @@ class ModelEMAHook(HookBase):
 
     def _ensure_ema(self):
         if self.ema is None:
-            model = _unwrap(self.trainer.model)
+            model = unwrap_model(self.trainer.model)
             self.ema = copy.deepcopy(model).eval()
             for p in self.ema.parameters():
                 p.requires_grad_(False)
@@ -79,7 +76,7 @@ class ModelEMAHook(HookBase):
     def after_step(self):
         self.updates += 1
         d = self.decay * (1 - math.exp(-self.updates / self.tau))
-        model_state = _unwrap(self.trainer.model).state_dict()
+        model_state = unwrap_model(self.trainer.model).state_dict()
         for name, value in self.ema.state_dict().items():
             if value.dtype.is_floating_point:
                 value.mul_(d).add_(model_state[name].detach(), alpha=1 - d)

@@ -22,6 +22,8 @@ def detector_cfg():
 
 
 def _model(detector_cfg, **kwargs):
+    # as before reg_min_score existed: the regression candidates are the initial pseudo-labels
+    kwargs.setdefault("reg_min_score", kwargs.get("pseudo_label_initial_score_thr", 0.5))
     torch.manual_seed(0)
     model = SoftTeacher(student=instantiate(detector_cfg), unsup_weight=4.0, **kwargs)
     return model.train()
@@ -146,7 +148,7 @@ def test_gmm_policy_keeps_boxes_above_their_class_threshold(detector_cfg):
     assert latest["soft_teacher/num_rpn_pseudo"] == pytest.approx(expected)
     for k in range(3):  # each class's threshold = the pure GMM function on its scores
         queued = scores[classes == k][-100:]  # the queue keeps the last gmm_queue_size
-        expected_k = gmm_score_threshold(queued, 0.0, "middle")
+        expected_k = gmm_score_threshold(queued, model.cls_pseudo_threshold, "middle")
         assert thresholds[k].item() == pytest.approx(expected_k, abs=1e-6)
         assert latest[f"soft_teacher/score_threshold/class_{k}"] == pytest.approx(expected_k)
     assert "score_thresholds.queue" in model.state_dict()
@@ -190,3 +192,19 @@ def test_ignore_band_zeroes_background_weights_near_uncertain_pseudo_boxes(detec
     assert results[None][1] is None  # the paper: no ignore band computed
     assert results[2.0] == (results[None][0], 0.0)  # no pseudo box above 2: nothing ignored
     assert results[0.0][1] > 0 and results[0.0][0] != results[None][0]
+
+
+def test_only_boxes_above_reg_min_score_are_jittered(detector_cfg):
+    items = [_item(0, True), _item(1, False)]
+    probe = _model(detector_cfg, pseudo_label_initial_score_thr=0.0)
+    with EventStorage():
+        everything, _ = probe.teacher_pseudo_labels(items)
+    median = torch.cat([p.scores for p in everything]).median().item()
+    model = _model(detector_cfg, pseudo_label_initial_score_thr=0.0, reg_min_score=median)
+    with EventStorage():
+        pseudo, _ = model.teacher_pseudo_labels(items)
+    for p, ref in zip(pseudo, everything):
+        above = p.scores > median
+        assert torch.isinf(p.reg_uncertainty[~above]).all()
+        assert torch.isfinite(p.reg_uncertainty[above]).all()
+    assert sum(int((p.scores > median).sum()) for p in pseudo) > 0

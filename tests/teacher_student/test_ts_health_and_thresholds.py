@@ -1,4 +1,5 @@
 """GMM pseudo-label thresholds and the pseudo-label health monitor."""
+
 import logging
 
 import numpy as np
@@ -33,10 +34,28 @@ def test_gmm_threshold_lands_between_the_modes_at_the_positive_mode():
     assert high in upper
 
 
-def test_gmm_threshold_defaults_and_lower_bound():
+def test_gmm_threshold_defaults_and_no_implicit_bound():
     assert gmm_score_threshold([0.9, 0.8, 0.7], default=0.42) == 0.42  # < 4 scores
     assert gmm_score_threshold([0.6] * 10, default=0.42) == 0.42  # no spread
-    assert gmm_score_threshold(_bimodal(0.1, 0.3), default=0.5) == 0.5  # never below default
+    # a class the teacher scores low (modes 0.1 / 0.3) gets a low threshold, between its modes
+    low = _bimodal(0.1, 0.3)
+    assert low[low < 0.2].max() < gmm_score_threshold(low, default=0.5, policy="middle") < 0.3
+
+
+def test_class_thresholds_clamp_fits_but_not_the_default():
+    thr = ClassScoreThresholds(
+        num_classes=2,
+        queue_size=100,
+        default=0.9,
+        min_threshold=0.2,
+        max_threshold=0.8,
+        policy="middle",
+    )
+    low = torch.tensor(_bimodal(0.05, 0.15), dtype=torch.float32)  # fitted ~0.1: clamped to 0.2
+    out = thr.update(low, torch.zeros(len(low), dtype=torch.long))
+    assert out[0].item() == pytest.approx(0.2) and out[1].item() == pytest.approx(0.9)
+    thr.update(torch.tensor([0.3, 0.4]), torch.ones(2, dtype=torch.long))  # < 4 scores
+    assert thr.thresholds[1].item() == pytest.approx(0.9)  # the default, above the clamp
     with pytest.raises(ValueError, match="policy"):
         gmm_score_threshold(_bimodal(), 0.0, policy="low")
 
@@ -62,7 +81,9 @@ def test_collapse_warning_on_synthetic_series():
     assert reason is not None and "post-burn-in level" in reason
     # first warned where the last-20 mean falls below 8
     first = next(n for n in range(40, 121) if collapse_warning(collapsing[:n]))
-    assert sum(collapsing[first - 20 : first]) / 20 < 8 <= sum(collapsing[first - 21 : first - 1]) / 20
+    assert (
+        sum(collapsing[first - 20 : first]) / 20 < 8 <= sum(collapsing[first - 21 : first - 1]) / 20
+    )
     assert "zero for the last 50" in collapse_warning([0.0] * 60)
     assert collapse_warning([0.0] * 49) is None
 

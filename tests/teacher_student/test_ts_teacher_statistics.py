@@ -1,5 +1,6 @@
 """Teacher statistics belong to the teacher: unlabeled views leave the student's BN running
 statistics alone (unless configured), the paper EMA warm-up, one AMP key, no teacher without EMA."""
+
 import copy
 import os
 
@@ -141,3 +142,12 @@ def test_unsup_weight_ramps_linearly_after_burn_in():
         assert flat.current_unsup_weight() == 4.0 and not flat.in_burn_in()
     with EventStorage(1):
         assert flat.in_burn_in()
+
+
+def test_yacs_config_is_a_clear_error():
+    from detectron2.config import get_cfg
+
+    from labeleff.projects.teacher_student import TeacherStudent
+
+    with pytest.raises(TypeError, match="LazyConfig"):
+        TeacherStudent(get_cfg())

@@ -1,0 +1,20 @@
+"""Mean-teacher pseudo-labeling (projects/mean_teacher, the engine contract's example) on the
+Soft Teacher demo: same data, views, detector, schedule and EMA; hard 0.7 pseudo-labels.
+
+    python tools/train_net.py --config-file configs/mean_teacher/demo_cpu.py
+"""
+
+from detectron2.config import LazyCall as L
+
+from labeleff.projects.mean_teacher import MeanTeacher
+
+from ..soft_teacher.demo_cpu import dataloader, datasets, detector, lr_multiplier, optimizer, train
+
+model = L(MeanTeacher)(
+    student=detector,
+    score_threshold=0.7,
+    unsup_weight=1.0,
+    eval_model="teacher",
+    burn_in_iters=200,
+)
+train.output_dir = "./output/mean_teacher/demo_cpu"

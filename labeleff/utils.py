@@ -1,0 +1,40 @@
+"""The project's two small shared helpers: unwrapping a parallel-wrapped model, and writing a file
+atomically. Every module uses these (one copy each)."""
+
+import os
+import tempfile
+from typing import Callable
+
+from torch import nn
+from torch.nn.parallel import DataParallel, DistributedDataParallel
+
+__all__ = ["unwrap_model", "atomic_write"]
+
+
+def unwrap_model(model: nn.Module) -> nn.Module:
+    """The module inside a (Distributed)DataParallel wrapper, else the model itself (never strip
+    "module." prefixes by hand)."""
+    if isinstance(model, (DistributedDataParallel, DataParallel)):
+        return model.module
+    return model
+
+
+def atomic_write(path: str, write_fn: Callable, mode: str = "wb") -> str:
+    """Write through `write_fn(f)` into a temp file beside `path` (folder made), fsync, then rename
+    over `path`: readers, other ranks writing the same file, or a crash mid-write never see a
+    partial file, and the previous file stays intact until the rename. Returns `path`."""
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, mode) as f:
+            write_fn(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    return path

@@ -1,0 +1,59 @@
+"""Mean-teacher pseudo-labeling for any Detectron2 detector: the teacher's detections above a hard
+score threshold on the weak view become the student's ground truth on the strong view, trained
+with the detector's own losses. The whole method on top of the teacher-student engine."""
+
+from typing import Dict, List
+
+import torch
+from detectron2.config import configurable
+from detectron2.modeling import META_ARCH_REGISTRY
+from detectron2.structures import Boxes, Instances
+
+from labeleff.projects.teacher_student import TeacherStudent, boxes_between_views
+
+
+@META_ARCH_REGISTRY.register()
+class MeanTeacher(TeacherStudent):
+    """EMA teacher + hard pseudo-labels (score > `score_threshold`) + the student's own losses."""
+
+    health_keys_to_check = ("model.score_threshold", "model.unsup_weight", "train.hooks (EMAHook)")
+
+    @configurable
+    def __init__(self, *, score_threshold: float = 0.7, **kwargs):
+        """
+        Args:
+            score_threshold: teacher detections scored above this are pseudo-labels.
+            kwargs: :class:`TeacherStudent` arguments (`student`, `unsup_weight`, ...).
+        """
+        super().__init__(**kwargs)
+        self.score_threshold = score_threshold
+
+    @torch.no_grad()
+    def pseudo_label(self, unlabeled: List[dict]) -> List[Instances]:
+        """Teacher detections on the weak views, in weak-view coordinates, as training targets
+        (`gt_boxes`, `gt_classes`, `scores`)."""
+        inputs = [{"image": x["weak"]["image"]} for x in unlabeled]
+        detections = self.teacher.inference(inputs, do_postprocess=False)
+        targets = []
+        for det in detections:
+            keep = det[det.scores > self.score_threshold]
+            target = Instances(det.image_size)
+            target.gt_boxes, target.gt_classes = keep.pred_boxes, keep.pred_classes
+            target.scores = keep.scores
+            targets.append(target)
+        return targets
+
+    def unsupervised_losses(self, unlabeled: List[dict]) -> Dict[str, torch.Tensor]:
+        """The student's detector losses on the strong views against the projected pseudo-labels
+        (an image without pseudo-labels trains as all background, Detectron2's own handling)."""
+        weak_targets = self.pseudo_label(unlabeled)
+        self.log_pseudo_labels(weak_targets, unlabeled, view="weak")
+        strong = []
+        for target, x in zip(weak_targets, unlabeled):
+            size = tuple(x["strong"]["image"].shape[-2:])
+            moved = Instances(size, gt_classes=target.gt_classes)
+            moved.gt_boxes = Boxes(
+                boxes_between_views(target.gt_boxes.tensor, x["weak"], x["strong"])
+            )
+            strong.append({"image": x["strong"]["image"], "instances": moved})
+        return self.student(strong)
