@@ -1,6 +1,7 @@
 """MIC (base UDA + masked image consistency), Cityscapes -> Foggy Cityscapes (beta 0.02), 8 classes;
 Faster R-CNN R50-FPN from ImageNet weights, as the official detection config
-(e2e_da_faster_rcnn_R_50_FPN_masking_cs.yaml): lr 0.0025, 2 source + 2 target images per step,
+(e2e_da_faster_rcnn_R_50_FPN_masking_cs.yaml): lr 0.0025, 1 source + 1 target image per step
+(IMS_PER_BATCH 2 split in half between the domains),
 60k iterations, steps 30k / 40k, input short side 800 (long <= 1600). Expected folders:
 
     datasets/cityscapes/{leftImg8bit,leftImg8bit_foggy,gtFine}/{train,val}/<city>/...
@@ -60,7 +61,7 @@ dataloader.train = L(build_semi_supervised_train_loader)(  # source, labeled
         augmentations=[_resize, L(T.RandomFlip)(horizontal=True)],
         image_format="BGR",
     ),
-    total_batch_size=2,  # IMS_PER_BATCH 2 source (+ 2 target)
+    total_batch_size=1,  # official: IMS_PER_BATCH 2 // (2 * GPUs) = 1 source (+ 1 target)
     num_workers=4,
 )
 dataloader.unlabeled = L(build_semi_supervised_train_loader)(  # target, labels hidden
@@ -71,7 +72,7 @@ dataloader.unlabeled = L(build_semi_supervised_train_loader)(  # target, labels 
         photometric=[L(RandomColorJitter)(strength=0.2, prob=0.8), L(RandomGaussianBlur)(prob=0.5)],
         image_format="BGR",
     ),
-    total_batch_size=2,
+    total_batch_size=1,
     num_workers=4,
 )
 dataloader.test = L(build_detection_test_loader)(

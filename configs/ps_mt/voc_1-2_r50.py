@@ -16,8 +16,8 @@ configure_partition(
     num_train_images=10582,
     fraction="1/2",
     epochs=300,
-    labeled_batch_size=8,
-    unlabeled_batch_size=8,
+    labeled_batch_size=32,  # global batch, see voc_1-8_r50.py
+    unlabeled_batch_size=32,
     split_dir=os.path.join(datasets_root(), "splits"),
 )
 _cfg.train.output_dir = "./output/ps_mt_voc_1-2_r50"

@@ -1,5 +1,9 @@
 """PS-MT, PASCAL VOC 2012 aug (10582 train / 1449 val), 1323 labels (1/8), DeepLabv3+ R-50,
-crop 512, 8 labeled + 8 unlabeled images per step, 80 epochs (scripts/train_voc_aug.sh).
+crop 512, 32 labeled + 32 unlabeled images per step at lr 1e-2, 80 epochs: the official run
+(scripts/train_voc_aug.sh on 4 GPUs: 8 + 8 per GPU, lr 2.5e-3 times the GPU count in main.py).
+Detectron2 batch sizes are global: on fewer GPUs keep 32 + 32 if memory allows, else scale the lr
+linearly with the batch (`optimizer.lr=0.0025 dataloader.train.total_batch_size=8
+train.trainer.unlabeled_data_loader.total_batch_size=8`; the schedule follows the batch).
 Data: `datasets/VOC2012/{JPEGImages,SegmentationClassAug,ImageSets/Segmentation}`; ImageNet
 weights (key `model.student.backbone.weights`): `datasets/pretrained/DeepLab/R-52.pkl`
 (Detectron2's DeepLab R-52, deep stem; R-103.pkl for R-101)."""
@@ -36,7 +40,7 @@ datasets = dict(
     val=L(register_voc_aug)(name="voc_val", root=VOC_ROOT, split="val"),
 )
 
-BATCH = 8  # config_deeplab_v3+.json: batch_size 8 (labeled) + 8 (unlabeled)
+BATCH = 32  # global: 4 GPUs x batch_size 8 (labeled), the same unlabeled (official VOC runs)
 _geometry = [
     # longer side uniform in [300, 1200] (base_size 600, scale 0.5-2.0), pad + crop 512, flip
     L(T.ResizeScale)(min_scale=0.5, max_scale=2.0, target_height=600, target_width=600),
@@ -59,7 +63,7 @@ dataloader.evaluator = L(SemSegEvaluator)(dataset_name="voc_val")
 
 model.unsup_weight = 1.5  # VOC `unsupervised_w`
 
-optimizer.lr = 0.01  # config_deeplab_v3+.json: SGD lr 1e-2, momentum 0.9, weight decay 1e-4
+optimizer.lr = 0.01  # official: 2.5e-3 x 4 GPUs (main.py); SGD momentum 0.9, weight decay 1e-4
 optimizer.weight_decay = 1e-4
 lr_multiplier = L(WarmupParamScheduler)(
     scheduler=L(PolynomialDecayParamScheduler)(base_value=1.0, power=0.9),  # "Poly"

@@ -57,6 +57,16 @@ class PSMT(TeacherStudent):
     Inference / evaluation of "teacher": the ensemble of both teachers.
     """
 
+    # the health monitor watches the share of confident pseudo-label pixels (a fraction, per
+    # iteration) instead of pseudo-boxes per image
+    pseudo_label_count_key = "unsup/confident_ratio"
+    health_keys_to_check = (
+        "model.conf_threshold",
+        "model.unsup_weight",
+        "model.rampup_iters",
+        "train.hooks (EMAHook momentum)",
+    )
+
     @configurable
     def __init__(
         self,

@@ -1,13 +1,11 @@
 """Exponential moving average of a student into a teacher, and the hook that schedules it."""
 
-import logging
 from typing import Optional
 
 import torch
 import torch.distributed as dist
 from detectron2.engine import HookBase
 from detectron2.utils import comm
-from detectron2.engine.hooks import EvalHook, PeriodicCheckpointer
 from torch import nn
 
 from .utils import unwrap_model
@@ -98,7 +96,8 @@ class EMAHook(HookBase):
     every rank holds the same teacher.
 
     Register it before the checkpointer and the evaluation hook (like Detectron2's PreciseBN), so a
-    checkpoint and an evaluation see the teacher of the same iteration as the student.
+    checkpoint and an evaluation see the teacher of the same iteration as the student (the entry
+    point, labeleff.engine.train_net, registers `train.hooks` before both).
     """
 
     def __init__(
@@ -134,14 +133,6 @@ class EMAHook(HookBase):
                 f"EMAHook needs a model with update_teacher() (a TeacherStudent), got "
                 f"{type(model).__name__}"
             )
-        for hook in self.trainer._hooks:
-            if hook is self:
-                break
-            if isinstance(hook, (PeriodicCheckpointer, EvalHook)):
-                logging.getLogger(__name__).warning(
-                    f"EMAHook is registered after {type(hook).__name__}: checkpoints/evaluations "
-                    "will see the teacher one EMA update behind the student (resume is not exact)."
-                )
 
     def after_step(self):
         iteration = self.trainer.iter

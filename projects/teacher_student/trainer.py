@@ -1,12 +1,9 @@
 """`SemiSupervisedTrainer`: Detectron2's (AMP) trainer with one labeled and one unlabeled batch per step."""
 
-import contextlib
-import time
-
 import torch
-from detectron2.engine import AMPTrainer
+from detectron2.engine import AMPTrainer, SimpleTrainer
 
-__all__ = ["SemiSupervisedTrainer"]
+__all__ = ["SemiSupervisedTrainer", "PairedBatches"]
 
 
 def _dataset_size(loader):
@@ -27,16 +24,37 @@ def _start_at_iteration(loader, iteration: int):
         dataset.start_at_iteration(iteration)
 
 
+class PairedBatches:
+    """The two training streams as one: yields {"labeled": batch, "unlabeled": batch} (a batch from
+    each loader per step, each with its own batch size). `start_at_iteration` positions both
+    loaders (those built by `build_semi_supervised_train_loader`) so that a resumed run sees the
+    batches a straight run would."""
+
+    def __init__(self, labeled, unlabeled):
+        self.labeled, self.unlabeled = labeled, unlabeled
+
+    def start_at_iteration(self, iteration: int) -> None:
+        _start_at_iteration(self.labeled, iteration)
+        _start_at_iteration(self.unlabeled, iteration)
+
+    def __iter__(self):
+        labeled, unlabeled = iter(self.labeled), iter(self.unlabeled)
+        while True:
+            try:
+                yield {"labeled": next(labeled), "unlabeled": next(unlabeled)}
+            except StopIteration:
+                return
+
+
 class SemiSupervisedTrainer(AMPTrainer):
     """
-    Each step takes one batch from `data_loader` (labeled) and one from `unlabeled_data_loader`
-    (each loader with its own batch size), calls `model({"labeled": ..., "unlabeled": ...})`,
-    backpropagates the sum of the returned loss dict and steps the optimizer (with a GradScaler
-    and autocast when `amp`). Only `run_step` differs from Detectron2's trainers; metrics go
-    through `write_metrics`, everything else is hooks.
+    Detectron2's trainer fed by :class:`PairedBatches`: each step calls
+    `model({"labeled": ..., "unlabeled": ...})` and optimizes the sum of the returned loss dict, with
+    Detectron2's own steps: `AMPTrainer.run_step` (autocast + GradScaler) when `amp`, else
+    `SimpleTrainer.run_step` (fp32). Metrics, hooks and checkpoints are Detectron2's.
 
-    Loaders built by `build_semi_supervised_train_loader` are positioned at the start iteration
-    before their first batch, so `--resume` continues with the batches a straight run would see.
+    Before the first step both loaders are positioned at the start iteration, so `--resume`
+    continues with the batches a straight run would see.
     """
 
     def __init__(
@@ -69,10 +87,10 @@ class SemiSupervisedTrainer(AMPTrainer):
         if _dataset_size(data_loader) == 0:
             raise ValueError("SemiSupervisedTrainer: the labeled data_loader has an empty dataset")
         if grad_scaler is None and not amp:
-            grad_scaler = torch.amp.GradScaler("cuda", enabled=False)  # scale/step: pass-through
+            grad_scaler = torch.amp.GradScaler("cuda", enabled=False)  # unused without AMP
         super().__init__(
             model,
-            data_loader,
+            PairedBatches(data_loader, unlabeled_data_loader),
             optimizer,
             gather_metric_period=gather_metric_period,
             zero_grad_before_forward=zero_grad_before_forward,
@@ -82,45 +100,16 @@ class SemiSupervisedTrainer(AMPTrainer):
         )
         self.async_write_metrics = async_write_metrics
         self.amp = amp
+        self.labeled_data_loader = data_loader
         self.unlabeled_data_loader = unlabeled_data_loader
-        self._unlabeled_iter = None
+
+    def before_train(self):
+        if self.amp and not torch.cuda.is_available():
+            raise RuntimeError("SemiSupervisedTrainer: AMP training (train.amp.enabled) needs CUDA")
+        self.data_loader.start_at_iteration(self.start_iter)
+        super().before_train()
 
     def run_step(self):
-        assert self.model.training, "[SemiSupervisedTrainer] model was changed to eval mode!"
-        if self._unlabeled_iter is None:
-            assert not self.amp or torch.cuda.is_available(), "AMP training needs CUDA"
-            if self._data_loader_iter_obj is None:
-                _start_at_iteration(self.data_loader, self.iter)
-            _start_at_iteration(self.unlabeled_data_loader, self.iter)
-            self._unlabeled_iter = iter(self.unlabeled_data_loader)
-
-        start = time.perf_counter()
-        labeled = next(self._data_loader_iter)
-        unlabeled = next(self._unlabeled_iter)
-        data_time = time.perf_counter() - start
-
-        if self.zero_grad_before_forward:
-            self.optimizer.zero_grad()
-        autocast = (
-            torch.autocast("cuda", dtype=self.precision) if self.amp else contextlib.nullcontext()
-        )
-        with autocast:
-            loss_dict = self.model({"labeled": labeled, "unlabeled": unlabeled})
-            losses = sum(loss_dict.values())
-        if not self.zero_grad_before_forward:
-            self.optimizer.zero_grad()
-        self.grad_scaler.scale(losses).backward()
-        if self.log_grad_scaler:
-            self.storage.put_scalar("[metric]grad_scaler", self.grad_scaler.get_scale())
-
-        self.after_backward()
-
-        if self.async_write_metrics:
-            self.concurrent_executor.submit(
-                self._write_metrics, loss_dict, data_time, iter=self.iter
-            )
-        else:
-            self._write_metrics(loss_dict, data_time)
-
-        self.grad_scaler.step(self.optimizer)
-        self.grad_scaler.update()
+        if self.amp:
+            return super().run_step()
+        return SimpleTrainer.run_step(self)

@@ -25,7 +25,7 @@ model = L(PSMT)(
             },
             project_channels=[48],
             aspp_dilations=[6, 12, 18],
-            aspp_dropout=0.1,
+            aspp_dropout=0.0,  # the official PS-MT ASPP has no dropout
             decoder_channels=[256, 256],
             common_stride=4,
             norm="SyncBN",

@@ -1,0 +1,36 @@
+"""The PS-MT paper configs take the official global batch, learning rate and epochs."""
+
+import math
+import os
+
+import pytest
+
+from labeleff.config import load_config
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+# official VOC runs: 4 GPUs x (8 labeled + 8 unlabeled), lr 2.5e-3 x 4 GPUs; epochs per split
+VOC = {"1-16": 80, "1-8": 80, "1-4": 200, "1-2": 300}
+
+
+@pytest.mark.parametrize("fraction", sorted(VOC))
+@pytest.mark.parametrize("depth", ["r50", "r101"])
+def test_voc_global_batch_lr_and_epochs_are_the_official_ones(fraction, depth):
+    cfg = load_config(os.path.join(REPO, "configs", "ps_mt", f"voc_{fraction}_{depth}.py"))
+    labeled = cfg.dataloader.train.total_batch_size
+    unlabeled = cfg.train.trainer.unlabeled_data_loader.total_batch_size
+    assert (labeled, unlabeled) == (32, 32)
+    assert cfg.optimizer.lr == pytest.approx(2.5e-3 * 4)
+    # one epoch = one pass over the unlabeled images at the global unlabeled batch, after the
+    # 5 warm-up epochs over the labeled images (--warm_up=5)
+    num, den = map(int, fraction.split("-"))
+    num_labeled = math.ceil(10582 * num / den)  # 662 / 1323 / 2646 / 5291, the official splits
+    per_epoch = math.ceil((10582 - num_labeled) / 32)
+    warm_up = 5 * math.ceil(num_labeled / 32)
+    assert cfg.model.burn_in_iters == warm_up
+    assert cfg.train.max_iter == warm_up + VOC[fraction] * per_epoch
+
+
+def test_aspp_has_no_dropout_in_the_paper_model():
+    cfg = load_config(os.path.join(REPO, "configs", "ps_mt", "voc_1-8_r50.py"))
+    assert cfg.model.student.sem_seg_head.aspp_dropout == 0.0
