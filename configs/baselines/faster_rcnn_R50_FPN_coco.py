@@ -51,6 +51,6 @@ dataloader.test = L(build_detection_test_loader)(
 dataloader.evaluator = L(COCOEvaluator)(dataset_name="coco_2017_val")
 
 train.max_iter = 90000
-train.init_checkpoint = ""  # set to a local ImageNet R-50 file (Detectron2 format)
+train.init_checkpoint = "detectron2://ImageNetPretrained/MSRA/R-50.pkl"  # model-zoo name, or a local file
 train.output_dir = "./output/faster_rcnn_R50_FPN_coco"
 lr_multiplier = multistep(train.max_iter, steps=(60000, 80000), warmup_iters=1000)

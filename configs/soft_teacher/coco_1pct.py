@@ -124,7 +124,9 @@ model = L(SoftTeacher)(
 optimizer.lr = 0.01  # SGD, momentum 0.9, weight decay 1e-4 (paper)
 train.max_iter = 180000
 lr_multiplier = multistep(train.max_iter, steps=(120000, 160000), warmup_iters=500)
-train.init_checkpoint = ""  # a local ImageNet R-50 file (Detectron2 format, e.g. R-50.pkl)
+# ImageNet R-50 by its Detectron2 model-zoo name (fetched by the checkpointer where a network
+# exists); a local Detectron2-format file works too: train.init_checkpoint=/path/to/R-50.pkl
+train.init_checkpoint = "detectron2://ImageNetPretrained/MSRA/R-50.pkl"
 train.output_dir = "./output/soft_teacher/coco_1pct"
 train.eval_period = 4000
 train.checkpointer.period = 4000
