@@ -79,3 +79,14 @@ def test_visualize_tool_draws_gt_and_predictions(tmp_path):
     assert cv2.imread(pred[0]).shape[:2] == (h, 2 * w)
     with pytest.raises(FileNotFoundError, match="nope.pth"):
         run(argparse.Namespace(**base, weights="nope.pth", output=str(tmp_path / "x"), gt_only=False))
+
+
+def test_class_count_mismatch_fails_before_iteration_0(tmp_path):
+    out = tmp_path / "run"
+    with pytest.raises(ValueError) as e:
+        main(parse_args(["--config-file", CFG, *SMALL, f"train.output_dir={out}",
+                         "train.max_iter=3", "model.roi_heads.num_classes=5"]))
+    msg = str(e.value)
+    assert "model.roi_heads.num_classes = 5" in msg and "has 3 classes" in msg
+    assert ", ".join(DEMO_CLASSES) in msg
+    assert not list(out.glob("*.pth"))  # nothing trained, nothing written

@@ -141,6 +141,7 @@ model = L(SoftTeacher)(
     gmm_policy="high",
     gmm_min_threshold=0.05,
     gmm_max_threshold=0.9,
+    frequency_ratio=0.5,  # "frequency" policy: pseudo-labels = 0.5 x labeled per-image count
     cls_ignore_score_threshold=0.05,  # CPU: unsure teacher boxes not background (paper: None)
     unsup_weight_rampup_iters=0,  # paper: 0 (full unsup weight from the first step)
 )

@@ -28,6 +28,7 @@ from ..checkpoint import AtomicCheckpointer
 from ..config import load_config
 from ..data import register_datasets
 from ..utils import unwrap_model
+from .class_check import check_num_classes
 
 logger = logging.getLogger("labeleff")
 
@@ -154,6 +155,12 @@ def with_health_monitor(model, hook_list, output_dir):
     return [*hook_list, monitor]
 
 
+def _train_dataset_names(cfg):
+    """Names of the labeled training datasets (`dataloader.train.dataset.names`), if any."""
+    dataset = cfg.dataloader.train.get("dataset", None)
+    return dataset.get("names", None) if hasattr(dataset, "get") else None
+
+
 def _ddp(cfg, model):
     kwargs = dict(cfg.train.ddp)
     if comm.get_world_size() > 1 and not str(cfg.train.device).startswith("cuda"):
@@ -168,6 +175,8 @@ def do_train(args, cfg):
     cfg.optimizer.params.model = model
     optimizer = instantiate(cfg.optimizer)
     train_loader = instantiate(cfg.dataloader.train)
+    # the training dataset is read now: its class list is known before iteration 0
+    check_num_classes(cfg.model, _train_dataset_names(cfg))
     model = _ddp(cfg, model)
 
     trainer = build_trainer(cfg, model, train_loader, optimizer)

@@ -146,11 +146,8 @@ class PSMT(TeacherStudent):
             ema_update_(teacher, self.student, momentum, buffers)
 
     def evaluation_models(self) -> Dict[str, nn.Module]:
-        """{"teacher": the two-teacher ensemble, "student": the student} (while
-        TeacherStudent.__init__ runs, before the second teacher exists: the first teacher)."""
-        teachers = self.teachers()
-        teacher = self.ensemble() if len(teachers) == 2 else teachers[0]
-        return {"teacher": teacher, "student": self.student}
+        """{"teacher": the two-teacher ensemble, "student": the student}."""
+        return {"teacher": self.ensemble(), "student": self.student}
 
     def ensemble(self) -> TeacherEnsemble:
         return TeacherEnsemble(self.teachers(), self.gamma)

@@ -28,7 +28,8 @@ SUPERVISED_CONFIG = os.path.join(REPO, "configs", "soft_teacher", "supervised_bc
 
 # Soft Teacher variants as overrides of SEMI_CONFIG. "paper": the paper's fixed thresholds with no
 # ignore band; "adaptive": per-class GMM thresholds over every teacher detection above the
-# detector's test threshold, uncertain teacher boxes neither object nor background.
+# detector's test threshold, uncertain teacher boxes neither object nor background; "frequency":
+# the same with per-class thresholds from the labeled class frequencies.
 VARIANTS: Dict[str, List[str]] = {
     "paper": [
         "model.score_threshold_policy=fixed",
@@ -41,6 +42,15 @@ VARIANTS: Dict[str, List[str]] = {
         "model.score_threshold_policy=gmm",
         "model.pseudo_label_initial_score_thr=0.05",
         "model.gmm_policy=high",
+        "model.gmm_min_threshold=0.05",
+        "model.gmm_max_threshold=0.9",
+        "model.cls_ignore_score_threshold=0.05",
+    ],
+    # per-class thresholds that keep 0.5 x the labeled per-image count of each class per image
+    "frequency": [
+        "model.score_threshold_policy=frequency",
+        "model.pseudo_label_initial_score_thr=0.05",
+        "model.frequency_ratio=0.5",
         "model.gmm_min_threshold=0.05",
         "model.gmm_max_threshold=0.9",
         "model.cls_ignore_score_threshold=0.05",

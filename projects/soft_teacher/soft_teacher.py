@@ -11,7 +11,11 @@ from detectron2.modeling import META_ARCH_REGISTRY
 from detectron2.structures import Boxes, Instances, pairwise_iou
 from detectron2.utils.events import get_event_storage
 
-from labeleff.projects.teacher_student import ClassScoreThresholds, TeacherStudent
+from labeleff.projects.teacher_student import (
+    ClassFrequencyThresholds,
+    ClassScoreThresholds,
+    TeacherStudent,
+)
 from labeleff.projects.teacher_student.box_projection import (
     boxes_between_views,
     project_boxes,
@@ -107,6 +111,7 @@ class SoftTeacher(TeacherStudent):
         gmm_policy: str = "high",
         gmm_min_threshold: float = 0.5,
         gmm_max_threshold: float = 0.9,
+        frequency_ratio: float = 0.5,
         cls_ignore_score_threshold: Optional[float] = None,
         **kwargs,
     ):
@@ -135,6 +140,10 @@ class SoftTeacher(TeacherStudent):
                 With "gmm", `pseudo_label_initial_score_thr` is the floor of the candidates (e.g.
                 the detector's test threshold 0.05: an under-confident teacher's true objects of a
                 rare class may all score below 0.5).
+                "frequency": per class and unlabeled batch, the threshold that keeps
+                `frequency_ratio` x (labeled objects of the class per image) pseudo-labels per
+                image (:class:`ClassFrequencyThresholds`; the labeled batches are counted as they
+                are trained on), clamped to [gmm_min_threshold, gmm_max_threshold].
             cls_ignore_score_threshold: None (the paper): every sampled proposal that matches no
                 classification target is background, weighted by the teacher's background
                 probability. A float t: background proposals overlapping (IoU >= the ROI
@@ -154,9 +163,9 @@ class SoftTeacher(TeacherStudent):
         self.min_pseudo_box_size = min_pseudo_box_size
         self.skip_losses_without_targets = skip_losses_without_targets
         self.cls_ignore_score_threshold = cls_ignore_score_threshold
-        if score_threshold_policy not in ("fixed", "gmm"):
+        if score_threshold_policy not in ("fixed", "gmm", "frequency"):
             raise ValueError(
-                f"SoftTeacher: score_threshold_policy must be 'fixed' or 'gmm', got "
+                f"SoftTeacher: score_threshold_policy must be 'fixed', 'gmm' or 'frequency', got "
                 f"{score_threshold_policy!r}"
             )
         self.score_thresholds = None
@@ -168,6 +177,14 @@ class SoftTeacher(TeacherStudent):
                 min_threshold=gmm_min_threshold,
                 max_threshold=gmm_max_threshold,
                 policy=gmm_policy,
+            )
+        elif score_threshold_policy == "frequency":
+            self.score_thresholds = ClassFrequencyThresholds(
+                self.student.roi_heads.num_classes,
+                ratio=frequency_ratio,
+                min_threshold=gmm_min_threshold,
+                max_threshold=gmm_max_threshold,
+                default=cls_pseudo_threshold,
             )
 
     # ---------------------------------------------------------------- teacher (weak view)
@@ -394,11 +411,20 @@ class SoftTeacher(TeacherStudent):
             return fixed
         return self.score_thresholds.per_box(pseudo.gt_classes)
 
+    def supervised_losses(self, labeled: List[dict]) -> Dict[str, torch.Tensor]:
+        if isinstance(self.score_thresholds, ClassFrequencyThresholds):
+            self.score_thresholds.observe([x["instances"].gt_classes for x in labeled])
+        return super().supervised_losses(labeled)
+
     def _update_class_thresholds(self, pseudo_weak: List[Instances]) -> None:
-        """Push this batch's teacher scores into the per-class queues and refit (GMM)."""
-        thresholds = self.score_thresholds.update(
-            cat([p.scores for p in pseudo_weak]), cat([p.gt_classes for p in pseudo_weak])
-        )
+        """Thresholds for this batch: push its teacher scores into the per-class queues and refit
+        (GMM), or rank them against the labeled class frequencies ("frequency")."""
+        scores = cat([p.scores for p in pseudo_weak])
+        classes = cat([p.gt_classes for p in pseudo_weak])
+        if isinstance(self.score_thresholds, ClassFrequencyThresholds):
+            thresholds = self.score_thresholds.update(scores, classes, len(pseudo_weak))
+        else:
+            thresholds = self.score_thresholds.update(scores, classes)
         storage = get_event_storage()
         for k, thr in enumerate(thresholds.tolist()):
             storage.put_scalar(f"soft_teacher/score_threshold/class_{k}", thr)

@@ -17,7 +17,11 @@ from .bn_statistics import running_stats_frozen
 from .box_projection import boxes_between_views, project_boxes, transform_to_matrix, view_to_view
 from .data import SeededBatchStream, build_semi_supervised_train_loader
 from .ema import EMAHook, ema_momentum, ema_update_
-from .adaptive_thresholds import ClassScoreThresholds, gmm_score_threshold
+from .adaptive_thresholds import (
+    ClassFrequencyThresholds,
+    ClassScoreThresholds,
+    gmm_score_threshold,
+)
 from .health import PseudoLabelHealthHook, collapse_warning, write_curves_png
 from .hooks import PseudoLabelVisualizerHook
 from .losses import weight_losses

@@ -38,6 +38,9 @@ class TeacherStudent(nn.Module):
     # what the pseudo-label health monitor (PseudoLabelHealthHook) watches and names on a collapse
     pseudo_label_count_key = "pseudo_label/boxes_per_image"
     health_keys_to_check = ("model.unsup_weight", "model.burn_in_iters", "train.hooks (EMAHook)")
+    # the keys of `evaluation_models()`: what `eval_model` may name (checked in __init__ without
+    # calling an overridable method on a half-built object)
+    evaluation_model_names = ("teacher", "student")
 
     @configurable
     def __init__(
@@ -76,10 +79,10 @@ class TeacherStudent(nn.Module):
         self.burn_in_iters = burn_in_iters
         self.update_student_bn_on_unlabeled = update_student_bn_on_unlabeled
         self.unsup_weight_rampup_iters = unsup_weight_rampup_iters
-        if eval_model not in self.evaluation_models():
+        if eval_model not in self.evaluation_model_names:
             raise ValueError(
-                f"TeacherStudent: eval_model must be one of {list(self.evaluation_models())}, "
-                f"got {eval_model!r}"
+                f"{type(self).__name__}: eval_model must be one of "
+                f"{list(self.evaluation_model_names)}, got {eval_model!r}"
             )
         # stored by log_pseudo_labels, drawn by PseudoLabelVisualizerHook
         self.last_pseudo_labels: Optional[dict] = None
@@ -165,7 +168,7 @@ class TeacherStudent(nn.Module):
             ema_update_(teacher, self.student, momentum, buffers)
 
     def evaluation_models(self) -> Dict[str, nn.Module]:
-        """{metric prefix: model} evaluated by the entry point."""
+        """{metric prefix: model} evaluated by the entry point; keys: `evaluation_model_names`."""
         return {"teacher": self.teacher, "student": self.student}
 
     def log_pseudo_labels(

@@ -208,3 +208,36 @@ def test_only_boxes_above_reg_min_score_are_jittered(detector_cfg):
         assert torch.isinf(p.reg_uncertainty[~above]).all()
         assert torch.isfinite(p.reg_uncertainty[above]).all()
     assert sum(int((p.scores > median).sum()) for p in pseudo) > 0
+
+
+def test_frequency_policy_counts_labeled_classes_and_ranks_the_batch(detector_cfg):
+    from detectron2.structures import Boxes, Instances
+
+    model = _model(
+        detector_cfg,
+        pseudo_label_initial_score_thr=0.0,
+        reg_pseudo_threshold=10.0,
+        score_threshold_policy="frequency",
+        frequency_ratio=1.0,
+        gmm_min_threshold=0.0,
+        gmm_max_threshold=1.0,
+    )
+    labeled = []
+    for classes in ([0, 0, 1], [2]):  # per image: class 0 1.0, class 1 0.5, class 2 0.5
+        inst = Instances((96, 128))
+        inst.gt_boxes = Boxes(torch.tensor([[10.0, 10, 40, 40]] * len(classes)))
+        inst.gt_classes = torch.tensor(classes)
+        labeled.append({"image": torch.zeros(3, 96, 128, dtype=torch.uint8), "instances": inst})
+    with EventStorage():
+        model.supervised_losses(labeled)
+    assert model.score_thresholds.frequency().tolist() == pytest.approx([1.0, 0.5, 0.5])
+    items = [_item(0, False), _item(1, False)]
+    with EventStorage() as storage:
+        pseudo_weak, _ = model.teacher_pseudo_labels(items)
+        model.unsupervised_losses(items)
+        latest = {k: v[0] for k, v in storage.latest().items()}
+    classes = torch.cat([p.gt_classes for p in pseudo_weak])
+    # 2 images: at most round(1.0 * f_k * 2) = 2, 1, 1 targets per class (fewer if fewer boxes)
+    expected = sum(min(n, int((classes == k).sum())) for k, n in enumerate([2, 1, 1]))
+    assert len(classes) >= 4  # an untrained teacher's many low-score boxes: the ranking really runs
+    assert latest["soft_teacher/num_cls_pseudo"] == pytest.approx(expected / 2)

@@ -114,3 +114,27 @@ def test_monitor_warns_once_on_collapse_and_draws_curves(tmp_path, caplog, colla
         hook.after_train()
     png = tmp_path / "pseudo_labels.png"
     assert png.is_file() and png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_frequency_thresholds_keep_ratio_times_the_labeled_count_by_hand():
+    from labeleff.projects.teacher_student import ClassFrequencyThresholds
+
+    thr = ClassFrequencyThresholds(
+        num_classes=3, ratio=1.0, min_threshold=0.05, max_threshold=0.9, default=0.9
+    )
+    classes = torch.tensor([0, 0, 0, 1, 1, 2])
+    scores = torch.tensor([0.8, 0.6, 0.4, 0.3, 0.2, 0.95])
+    assert thr.update(scores, classes, 2).tolist() == pytest.approx([0.9] * 3)  # nothing counted
+    # labeled: image 1 has classes 0, 0, 1; image 2 has 0, 0 -> per image: 2.0, 0.5, 0.0
+    thr.observe([torch.tensor([0, 0, 1]), torch.tensor([0, 0])])
+    assert thr.frequency().tolist() == pytest.approx([2.0, 0.5, 0.0])
+    out = thr.update(scores, classes, num_images=1)
+    # class 0: n = 2 -> the 3rd highest score 0.4 (0.8 and 0.6 pass); class 1: n = round(0.5) = 0
+    # -> its best score 0.3 (none pass); class 2: n = 0 -> 0.95, clamped to 0.9 (always kept)
+    assert out.tolist() == pytest.approx([0.4, 0.3, 0.9])
+    assert int((scores > thr.per_box(classes)).sum()) == 3  # 0.8, 0.6 and the confident 0.95
+    # more images than candidates: every candidate above the floor passes
+    assert thr.update(scores, classes, num_images=4)[0].item() == pytest.approx(0.05)
+    clone = ClassFrequencyThresholds(num_classes=3)
+    clone.load_state_dict(thr.state_dict())  # counts are checkpointed
+    assert clone.frequency().tolist() == pytest.approx([2.0, 0.5, 0.0])
