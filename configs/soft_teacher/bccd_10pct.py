@@ -135,8 +135,9 @@ model = L(SoftTeacher)(
     jitter_scale=0.06,
     min_pseudo_box_size=0.0,
     skip_losses_without_targets=True,
-    # CPU / custom data: per-class GMM thresholds (paper: "fixed", the 0.9 above)
-    score_threshold_policy="gmm",
+    # CPU / custom data: per-class thresholds from the labeled class frequencies ("gmm": the
+    # ConsistentTeacher GMM; paper: "fixed", the 0.9 above)
+    score_threshold_policy="frequency",
     gmm_queue_size=100,
     gmm_policy="high",
     gmm_min_threshold=0.05,

@@ -260,14 +260,19 @@ def write_report_png(summary: dict, runs: Dict[int, Dict[str, dict]], path: str)
             curve = m.get("curve")
             if not curve:
                 continue
-            ax_count.plot(curve["iteration"], curve[COUNT_KEY], label=f"s{seed} {name}")
+            (line,) = ax_count.plot(curve["iteration"], curve[COUNT_KEY], label=f"s{seed} {name}")
+            color = line.get_color()  # one colour per run: precision solid, recall dashed
             ax_pr.plot(
-                curve["iteration"], curve["pseudo_label/precision@0.5"], label=f"s{seed} {name} P"
+                curve["iteration"],
+                curve["pseudo_label/precision@0.5"],
+                color=color,
+                label=f"s{seed} {name} P",
             )
             ax_pr.plot(
                 curve["iteration"],
                 curve["pseudo_label/recall@0.5"],
                 "--",
+                color=color,
                 label=f"s{seed} {name} R",
             )
     ax_count.set_title("classification pseudo-labels / image")
