@@ -75,7 +75,7 @@ def parse_args(argv=None):
     p.add_argument("--rounds", type=int, default=5, help="step-cost: interleaved rounds")
     p.add_argument("--block", type=int, default=4, help="step-cost: steps per block")
     p.add_argument("--threads", type=int, default=1, help="torch threads")
-    return p.parse_args(argv)
+    return p.parse_intermixed_args(argv)  # key=value overrides may follow the options
 
 
 def main(argv=None):

@@ -32,11 +32,13 @@ def test_demo_trains_with_unsupervised_losses(tmp_path):
                 # A 2-iteration burn-in leaves an untrained teacher whose scores sit near chance: the
                 # paper's thresholds (0.5 / 0.9) would select nothing. 0.0 turns every teacher detection
                 # (score >= the detector's 0.05 test threshold) into a pseudo-label, and every jittered
-                # box into a reliable one, so all four unsupervised losses are exercised.
+                # box (reg_min_score 0) into a reliable one, so all four unsupervised losses are
+                # exercised.
                 "model.pseudo_label_initial_score_thr=0.0",
                 "model.rpn_pseudo_threshold=0.0",
                 "model.cls_pseudo_threshold=0.0",
                 "model.reg_pseudo_threshold=100.0",
+                "model.reg_min_score=0.0",
                 "+model.student.roi_heads.box_predictor.test_topk_per_image=10",
             ]
         )
