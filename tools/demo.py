@@ -25,11 +25,18 @@ CURVE_KEYS = ("pseudo_label/boxes_per_image", "soft_teacher/num_cls_pseudo")
 
 
 def pseudo_label_windows(metrics_json: str, burn_in: int) -> dict:
-    """{key: [(iteration, value), ...]} of the logged windows after burn-in, for CURVE_KEYS."""
+    """{key: [(iteration, value), ...]} of the logged windows after burn-in, for CURVE_KEYS, of the
+    latest run only (Detectron2's JSONWriter appends: a rerun into the same folder starts again
+    near iteration 0; records of one run may be a step out of order, a resumed run continues)."""
     out = {k: [] for k in CURVE_KEYS}
+    furthest = -1
     with open(metrics_json) as f:
         for line in f:
             row = json.loads(line)
+            if row["iteration"] < furthest // 2:  # a new run from the start: drop the older one
+                out = {k: [] for k in CURVE_KEYS}
+                furthest = -1
+            furthest = max(furthest, row["iteration"])
             for k in CURVE_KEYS:
                 if k in row and row["iteration"] >= burn_in:
                     out[k].append((row["iteration"], row[k]))
