@@ -1,4 +1,5 @@
 """tools/visualize.py's logic (kept in the package so it is testable)."""
+
 import os
 
 import cv2
@@ -10,15 +11,22 @@ from detectron2.data.detection_utils import read_image
 from .checkpoint import AtomicCheckpointer
 from .config import load_config
 from .data import register_datasets
-from .visualize import _test_dataset_name, draw_ground_truth, draw_predictions, visualize_predictions
+from .visualize import (
+    _test_dataset_name,
+    draw_ground_truth,
+    draw_predictions,
+    visualize_predictions,
+)
 
 
-def _build_model(cfg, weights):
+def load_model(cfg, weights):
+    """`cfg.model` with the checkpoint `weights` (default `train.init_checkpoint`), in eval mode
+    (CPU without CUDA); a missing file is an error naming it."""
+    path = weights or cfg.train.init_checkpoint
+    if not path or not os.path.isfile(path):  # before building the model: fail fast
+        raise FileNotFoundError(f"checkpoint not found: {path!r} (pass --weights)")
     model = instantiate(cfg.model)
     model.to("cpu" if not torch.cuda.is_available() else cfg.train.device)
-    path = weights or cfg.train.init_checkpoint
-    if not path or not os.path.isfile(path):
-        raise FileNotFoundError(f"checkpoint not found: {path!r} (pass --weights)")
     AtomicCheckpointer(model).load(path)
     model.eval()
     return model
@@ -33,11 +41,14 @@ def run(args):
     if args.gt_only:
         paths = []
         for rec in DatasetCatalog.get(name)[: args.max_images]:
-            path = os.path.join(args.output, "gt_" + os.path.splitext(os.path.basename(rec["file_name"]))[0] + ".png")
+            path = os.path.join(
+                args.output,
+                "gt_" + os.path.splitext(os.path.basename(rec["file_name"]))[0] + ".png",
+            )
             cv2.imwrite(path, draw_ground_truth(rec, metadata)[:, :, ::-1])
             paths.append(path)
         return paths
-    model = _build_model(cfg, args.weights)
+    model = load_model(cfg, args.weights)
     if not args.input:
         return visualize_predictions(model, cfg, args.output, args.max_images, args.score_thresh)
     mapper = instantiate(cfg.dataloader.test.mapper)
@@ -51,6 +62,9 @@ def run(args):
             inp = mapper({"file_name": f, "height": h, "width": w, "image_id": 0})
             out = model([inp])[0]
             path = os.path.join(args.output, os.path.splitext(os.path.basename(f))[0] + ".png")
-            cv2.imwrite(path, draw_predictions(image, out["instances"], metadata, args.score_thresh)[:, :, ::-1])
+            cv2.imwrite(
+                path,
+                draw_predictions(image, out["instances"], metadata, args.score_thresh)[:, :, ::-1],
+            )
             paths.append(path)
     return paths

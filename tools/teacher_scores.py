@@ -19,9 +19,9 @@ from detectron2.data import DatasetCatalog, MetadataCatalog
 from detectron2.structures import BoxMode
 
 import labeleff  # noqa: F401
-from labeleff.checkpoint import AtomicCheckpointer
 from labeleff.config import load_config
 from labeleff.data import register_datasets
+from labeleff.tools_vis import load_model
 from labeleff.projects.teacher_student.score_diagnostics import DEFAULT_THRESHOLDS, ScoreTally
 
 
@@ -48,12 +48,9 @@ def parse_args(argv=None):
 
 
 def build_detector(cfg, weights: str, which: str):
-    if not os.path.isfile(weights):
-        raise FileNotFoundError(f"teacher_scores: checkpoint not found: {weights}")
-    model = instantiate(cfg.model)
-    AtomicCheckpointer(model).load(weights)
-    detector = getattr(model, which, model) if hasattr(model, "teacher") else model
-    return detector.eval()
+    """The checkpoint's detector: `which` ("teacher" / "student") of a teacher-student model."""
+    model = load_model(cfg, weights)
+    return getattr(model, which) if hasattr(model, "teacher") else model
 
 
 def main(argv=None):

@@ -7,7 +7,13 @@ from detectron2.structures import Boxes, Instances, pairwise_iou
 
 from .box_projection import boxes_between_views
 
-__all__ = ["match_pseudo_labels", "log_pseudo_label_quality", "pseudo_label_snapshot"]
+__all__ = [
+    "match_pseudo_labels",
+    "matched_ground_truth",
+    "greedy_match",
+    "log_pseudo_label_quality",
+    "pseudo_label_snapshot",
+]
 
 
 def _boxes_and_classes(instances: Instances) -> Tuple[Boxes, torch.Tensor]:
@@ -52,9 +58,26 @@ def matched_ground_truth(
 ) -> torch.Tensor:
     """(G,) bool: which ground-truth boxes the matching of :func:`match_pseudo_labels` found
     (per-class true positives are then `bincount(gt_classes[mask])`)."""
+    return greedy_match(pred_boxes, pred_classes, gt_boxes, gt_classes, pred_scores, iou_threshold)[
+        1
+    ]
+
+
+def greedy_match(
+    pred_boxes: Boxes,
+    pred_classes: torch.Tensor,
+    gt_boxes: Boxes,
+    gt_classes: torch.Tensor,
+    pred_scores: torch.Tensor = None,
+    iou_threshold: float = 0.5,
+) -> Tuple[torch.Tensor, torch.Tensor]:
+    """The matching of :func:`match_pseudo_labels` (highest score first, same class, IoU >=
+    `iou_threshold`, one-to-one). Returns ((P,) bool: prediction matched, (G,) bool: ground truth
+    matched)."""
+    matched = torch.zeros(len(pred_boxes), dtype=torch.bool, device=pred_classes.device)
     taken = torch.zeros(len(gt_boxes), dtype=torch.bool, device=gt_boxes.tensor.device)
     if len(pred_boxes) == 0 or len(gt_boxes) == 0:
-        return taken
+        return matched, taken
     iou = pairwise_iou(pred_boxes, gt_boxes.to(pred_boxes.device))  # (P, G)
     iou[pred_classes[:, None] != gt_classes.to(iou.device)[None, :]] = -1.0
     order = (
@@ -68,7 +91,8 @@ def matched_ground_truth(
         best = int(row.argmax())
         if row[best] >= iou_threshold:
             taken[best] = True
-    return taken
+            matched[p] = True
+    return matched, taken
 
 
 def log_pseudo_label_quality(

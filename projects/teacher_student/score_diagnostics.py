@@ -6,7 +6,7 @@ from typing import Dict, List, Sequence
 import torch
 from detectron2.structures import Boxes
 
-from .pseudo_labels import matched_ground_truth
+from .pseudo_labels import greedy_match
 
 __all__ = ["ScoreTally", "DEFAULT_THRESHOLDS"]
 
@@ -18,8 +18,9 @@ class ScoreTally:
     (greedy same-class matching at IoU >= `iou_threshold`, highest score first) and the number of
     ground-truth boxes, over images.
 
-    Recall at threshold t = #TP with score > t / #GT (each ground-truth box matched at most once,
-    among the detections above t: the matching is redone per threshold).
+    Greedy matching takes detections by score, so the matches among the detections above a
+    threshold t are the matched detections scored above t: precision and recall at every t follow
+    from the TP / FP scores (recall at t = #TP with score > t / #GT).
     """
 
     def __init__(
@@ -34,8 +35,6 @@ class ScoreTally:
         self.tp_scores: List[List[float]] = [[] for _ in range(num_classes)]
         self.fp_scores: List[List[float]] = [[] for _ in range(num_classes)]
         self.num_gt = [0] * num_classes
-        self.tp_at = [[0] * len(self.thresholds) for _ in range(num_classes)]
-        self.det_at = [[0] * len(self.thresholds) for _ in range(num_classes)]
         self.images = 0
 
     def add(
@@ -53,54 +52,21 @@ class ScoreTally:
         classes = classes.long()
         for k in range(self.num_classes):
             self.num_gt[k] += int((gt_classes == k).sum())
-        tp = self._true_positives(boxes, classes, scores, gt_boxes, gt_classes)
+        tp, _ = greedy_match(
+            Boxes(boxes), classes, Boxes(gt_boxes), gt_classes, scores, self.iou_threshold
+        )
         for k in range(self.num_classes):
             in_k = classes == k
             self.tp_scores[k] += scores[in_k & tp].tolist()
             self.fp_scores[k] += scores[in_k & ~tp].tolist()
-        for j, t in enumerate(self.thresholds):
-            keep = scores > t
-            found = matched_ground_truth(
-                Boxes(boxes[keep]),
-                classes[keep],
-                Boxes(gt_boxes),
-                gt_classes,
-                scores[keep],
-                self.iou_threshold,
-            )
-            for k in range(self.num_classes):
-                self.tp_at[k][j] += int(found[gt_classes == k].sum())
-                self.det_at[k][j] += int((classes[keep] == k).sum())
-
-    def _true_positives(self, boxes, classes, scores, gt_boxes, gt_classes) -> torch.Tensor:
-        """(P,) bool: detection matched one-to-one to a same-class ground-truth box."""
-        from detectron2.structures import pairwise_iou
-
-        tp = torch.zeros(len(boxes), dtype=torch.bool)
-        if len(boxes) == 0 or len(gt_boxes) == 0:
-            return tp
-        iou = pairwise_iou(Boxes(boxes), Boxes(gt_boxes))
-        iou[classes[:, None] != gt_classes[None, :]] = -1.0
-        taken = torch.zeros(len(gt_boxes), dtype=torch.bool)
-        for p in torch.argsort(scores, descending=True).tolist():
-            row = iou[p].masked_fill(taken, -1.0)
-            best = int(row.argmax())
-            if row[best] >= self.iou_threshold:
-                taken[best] = True
-                tp[p] = True
-        return tp
 
     def histogram(self, k: int, bins: int = 10) -> Dict[str, List[int]]:
         """Counts of TP and FP scores of class k in `bins` equal bins over [0, 1]."""
 
         def hist(values):
-            return (
-                torch.histc(torch.tensor(values or [0.0]), bins=bins, min=0.0, max=1.0)
-                .long()
-                .tolist()
-                if values
-                else [0] * bins
-            )
+            if not values:
+                return [0] * bins
+            return torch.histc(torch.tensor(values), bins=bins, min=0.0, max=1.0).long().tolist()
 
         return {"tp": hist(self.tp_scores[k]), "fp": hist(self.fp_scores[k])}
 
@@ -120,8 +86,9 @@ class ScoreTally:
                 "tp_scores": [round(v, 4) for v in tp],
                 "fp_scores": [round(v, 4) for v in fp],
             }
-            for j, t in enumerate(self.thresholds):
-                det, hit = self.det_at[k][j], self.tp_at[k][j]
+            for t in self.thresholds:
+                hit = sum(v > t for v in tp)
+                det = hit + sum(v > t for v in fp)
                 row[f"@{t}"] = {
                     "per_image": det / max(self.images, 1),
                     "precision": hit / det if det else None,
