@@ -1,6 +1,6 @@
 """Soft Teacher benchmarks (run by tools/benchmark_soft_teacher.py, not by the tests): the step cost
-relative to supervised training at the same student batch, and BCCD 10 % accuracy against the
-supervised twin at equal iterations."""
+relative to supervised training at the same student batch, and the training / metric helpers of
+the accuracy benchmark (accuracy_benchmark.py)."""
 
 import json
 import logging
@@ -20,7 +20,7 @@ from labeleff.config import load_config
 from labeleff.data import register_datasets
 from labeleff.projects.teacher_student import SemiSupervisedTrainer
 
-__all__ = ["schedule_overrides", "measure_step_cost", "train_and_evaluate", "final_metrics"]
+__all__ = ["measure_step_cost", "train_and_evaluate", "final_metrics"]
 
 logger = logging.getLogger(__name__)
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -30,22 +30,6 @@ ALL_DETECTIONS_ARE_PSEUDO_LABELS = [
     "model.rpn_pseudo_threshold=0.0",
     "model.cls_pseudo_threshold=0.0",
 ]
-
-
-def schedule_overrides(iters: int, burn_in_fraction: float = 1 / 3, semi: bool = True) -> List[str]:
-    """Overrides that scale a config's schedule to `iters` iterations: LR steps at 2/3 and 8/9
-    (the paper's 120k / 160k of 180k), 100 warm-up iterations, burn-in `burn_in_fraction`."""
-    steps = [round(iters * 2 / 3), round(iters * 8 / 9)]
-    out = [
-        f"train.max_iter={iters}",
-        f"lr_multiplier.scheduler.num_updates={iters}",
-        f"lr_multiplier.scheduler.milestones=[{steps[0]},{steps[1]}]",
-        f"lr_multiplier.warmup_length={min(100 / iters, 0.5)}",
-        f"train.checkpointer.period={iters}",
-    ]
-    if semi:
-        out.append(f"model.burn_in_iters={int(iters * burn_in_fraction)}")
-    return out
 
 
 def _timed_steps(trainer, storage: EventStorage, start_iter: int, n: int) -> List[tuple]:

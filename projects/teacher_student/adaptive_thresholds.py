@@ -53,7 +53,26 @@ def gmm_score_threshold(scores, default: float, policy: str = "high") -> float:
     return float(x[positive & (x[:, 0] >= mode_score)].min())
 
 
-class ClassScoreThresholds(nn.Module):
+class _PerClassThresholds(nn.Module):
+    """A (K,) `thresholds` buffer, clamped to [min_threshold, max_threshold], read per box."""
+
+    def __init__(
+        self, num_classes: int, default: float, min_threshold: float, max_threshold: float
+    ):
+        super().__init__()
+        self.default = default
+        self.min_threshold, self.max_threshold = min_threshold, max_threshold
+        self.register_buffer("thresholds", torch.full((num_classes,), float(default)))
+
+    def _clamp(self, threshold: float) -> float:
+        return min(max(threshold, self.min_threshold), self.max_threshold)
+
+    def per_box(self, classes: torch.Tensor) -> torch.Tensor:
+        """(N,) threshold of each box's class."""
+        return self.thresholds.to(classes.device)[classes]
+
+
+class ClassScoreThresholds(_PerClassThresholds):
     """Per-class queues of the teacher's recent detection scores and their GMM thresholds.
 
     The queues are buffers: they are checkpointed with the model and restored on resume, so an
@@ -79,12 +98,10 @@ class ClassScoreThresholds(nn.Module):
             min_threshold, max_threshold: clamp of the fitted thresholds.
             policy: see :func:`gmm_score_threshold`.
         """
-        super().__init__()
-        self.default, self.policy = default, policy
-        self.min_threshold, self.max_threshold = min_threshold, max_threshold
+        super().__init__(num_classes, default, min_threshold, max_threshold)
+        self.policy = policy
         self.register_buffer("queue", torch.zeros(num_classes, queue_size))
         self.register_buffer("count", torch.zeros(num_classes, dtype=torch.long))  # total seen
-        self.register_buffer("thresholds", torch.full((num_classes,), float(default)))
 
     @torch.no_grad()
     def update(self, scores: torch.Tensor, classes: torch.Tensor) -> torch.Tensor:
@@ -106,18 +123,14 @@ class ClassScoreThresholds(nn.Module):
             if thr != thr:  # no fit: the default, unclamped
                 self.thresholds[k] = self.default
             else:
-                self.thresholds[k] = min(max(thr, self.min_threshold), self.max_threshold)
+                self.thresholds[k] = self._clamp(thr)
         return self.thresholds
-
-    def per_box(self, classes: torch.Tensor) -> torch.Tensor:
-        """(N,) threshold of each box's class."""
-        return self.thresholds.to(classes.device)[classes]
 
     def extra_repr(self) -> str:
         return f"classes={self.queue.shape[0]}, queue={self.queue.shape[1]}, policy={self.policy}"
 
 
-class ClassFrequencyThresholds(nn.Module):
+class ClassFrequencyThresholds(_PerClassThresholds):
     """Per-class thresholds that keep, in each unlabeled batch, about `ratio` times as many
     pseudo-labels of a class as the labeled images hold per image: the labeled class frequencies
     are the prior (a distribution-alignment rule; no threshold is tuned on the data). A teacher that
@@ -145,14 +158,12 @@ class ClassFrequencyThresholds(nn.Module):
                 pseudo-label (the paper's confident boxes), one at or below `min_threshold` never.
             default: the threshold of every class before any labeled image was counted.
         """
-        super().__init__()
         if not 0.0 < ratio:
             raise ValueError(f"ClassFrequencyThresholds: ratio must be > 0, got {ratio}")
-        self.ratio, self.default = ratio, default
-        self.min_threshold, self.max_threshold = min_threshold, max_threshold
+        super().__init__(num_classes, default, min_threshold, max_threshold)
+        self.ratio = ratio
         self.register_buffer("counts", torch.zeros(num_classes, dtype=torch.float64))
         self.register_buffer("images", torch.zeros((), dtype=torch.long))
-        self.register_buffer("thresholds", torch.full((num_classes,), float(default)))
 
     @torch.no_grad()
     def observe(self, gt_classes: Sequence[torch.Tensor]) -> None:
@@ -179,12 +190,8 @@ class ClassFrequencyThresholds(nn.Module):
             ranked = torch.sort(scores[classes == k], descending=True).values
             n = int(wanted[k])
             thr = float(ranked[n]) if n < len(ranked) else self.min_threshold
-            self.thresholds[k] = min(max(thr, self.min_threshold), self.max_threshold)
+            self.thresholds[k] = self._clamp(thr)
         return self.thresholds
-
-    def per_box(self, classes: torch.Tensor) -> torch.Tensor:
-        """(N,) threshold of each box's class."""
-        return self.thresholds.to(classes.device)[classes]
 
     def extra_repr(self) -> str:
         return f"classes={self.counts.shape[0]}, ratio={self.ratio}"
