@@ -29,7 +29,16 @@ class AtomicCheckpointer(DetectionCheckpointer):
         basename = f"{name}.pth"
         save_file = os.path.join(self.save_dir, basename)
         self.logger.info(f"Saving checkpoint to {save_file}")
-        atomic_write(save_file, lambda f: torch.save(data, f), "wb")
+        try:
+            atomic_write(save_file, lambda f: torch.save(data, f), "wb")
+        except OSError as e:  # no space, read-only folder, quota: the earlier files are intact
+            previous = self.get_checkpoint_file() if self.has_checkpoint() else "none"
+            raise OSError(
+                e.errno,
+                f"could not write checkpoint {save_file} ({e.strerror or e}); the previous "
+                f"checkpoint is intact: {previous}. Free space or point train.output_dir at a "
+                "writable folder, then --resume",
+            ) from e
         self.tag_last_checkpoint(basename)
 
     def _load_model(self, checkpoint):

@@ -13,8 +13,6 @@ import sys
 import torch
 from detectron2.config import instantiate
 from detectron2.engine import (
-    AMPTrainer,
-    SimpleTrainer,
     default_setup,
     default_writers,
     hooks,
@@ -27,8 +25,14 @@ from detectron2.utils import comm
 from ..checkpoint import AtomicCheckpointer
 from ..config import load_config
 from ..data import register_datasets
+from ..data.bad_images import BadImageMonitor, wrap_config_mappers
+from ..data.validation import check_config_datasets
+from ..stops import TrainingInterrupted, TrainingStopped
 from ..utils import unwrap_model
 from .class_check import check_num_classes
+from .nonfinite import GuardedAMPTrainer, GuardedSimpleTrainer
+from .preemption import PreemptionHook, forward_signals_to_children
+from .rng import IterationSeedHook
 
 logger = logging.getLogger("labeleff")
 
@@ -98,11 +102,11 @@ def do_test(cfg, model):
 
 
 def build_trainer(cfg, model, data_loader, optimizer):
-    """`cfg.train.trainer` (LazyCall with model/data_loader/optimizer injected) or the default
-    `AMPTrainer` / `SimpleTrainer`."""
+    """`cfg.train.trainer` (LazyCall with model/data_loader/optimizer injected) or the default:
+    Detectron2's `AMPTrainer` / `SimpleTrainer` that skip non-finite steps."""
     node = cfg.train.get("trainer", None)
     if node is None:
-        cls = AMPTrainer if cfg.train.amp.enabled else SimpleTrainer
+        cls = GuardedAMPTrainer if cfg.train.amp.enabled else GuardedSimpleTrainer
         return cls(model, data_loader, optimizer)
     target = node._target_
     if "amp" in node:
@@ -180,6 +184,8 @@ def do_train(args, cfg):
     model = _ddp(cfg, model)
 
     trainer = build_trainer(cfg, model, train_loader, optimizer)
+    # images the mappers skipped (wrap_config_mappers) are counted on the trainer's batches
+    trainer.data_loader = BadImageMonitor(trainer.data_loader, cfg.train.get("max_bad_images", 100))
     checkpointer = AtomicCheckpointer(model, cfg.train.output_dir, trainer=trainer)
     extra = [instantiate(h) for h in cfg.train.get("hooks", None) or []]
     check_teacher_schedule(model, extra)
@@ -192,11 +198,15 @@ def do_train(args, cfg):
         last_results.update(do_test(cfg, model))
         return last_results
 
+    seed = cfg.train.get("seed", -1)
     trainer.register_hooks(
         [
+            # fixed seed: the step's random draws follow the iteration (exact --resume)
+            IterationSeedHook(seed) if seed is not None and seed >= 0 else None,
             hooks.IterationTimer(),
             hooks.LRScheduler(scheduler=instantiate(cfg.lr_multiplier)),
             *extra,
+            PreemptionHook(checkpointer),  # after the EMA teacher moved, before the checkpointer
             (
                 hooks.PeriodicCheckpointer(checkpointer, **cfg.train.checkpointer)
                 if comm.is_main_process()
@@ -212,8 +222,27 @@ def do_train(args, cfg):
     )
     checkpointer.resume_or_load(cfg.train.init_checkpoint, resume=args.resume)
     start_iter = trainer.iter + 1 if args.resume and checkpointer.has_checkpoint() else 0
-    trainer.train(start_iter, cfg.train.max_iter)
+    try:
+        trainer.train(start_iter, cfg.train.max_iter)
+    except TrainingStopped as e:
+        if e.checkpoint_state_good:
+            save_stopped_run(checkpointer, trainer, e)
+        raise
     return last_results
+
+
+def save_stopped_run(checkpointer, trainer, error: TrainingStopped) -> None:
+    """A run stopped inside iteration i (before its optimizer step): checkpoint the state after
+    iteration i - 1, as that iteration, so `--resume` starts with iteration i."""
+    completed = trainer.iter - 1
+    if completed < 0:
+        return
+    trainer.iter = completed  # the trainer's state_dict records it
+    if comm.is_main_process():
+        name = f"model_{completed:07d}"
+        checkpointer.save(name, iteration=completed)
+        error.args = (f"{error.args[0]}\ncheckpoint of iteration {completed}: "
+                      f"{checkpointer.save_dir}/{name}.pth (continue with --resume)",)
 
 
 def main(args):
@@ -224,6 +253,10 @@ def main(args):
         cfg.train.device = "cpu"
     default_setup(cfg, args)
     register_datasets(cfg)
+    # every image of every dataset the config uses exists, jsons parse, boxes are sane: before
+    # the model is built; unreadable images met later are skipped (training) or named (test)
+    check_config_datasets(cfg)
+    wrap_config_mappers(cfg)
     if args.eval_only:
         model = instantiate(cfg.model)
         model.to(cfg.train.device)
@@ -233,15 +266,32 @@ def main(args):
     return do_train(args, cfg)
 
 
+def _main_process(args):
+    """`main` in one (launched) process; a SIGTERM/SIGINT stop exits with 128 + signal."""
+    try:
+        return main(args)
+    except TrainingInterrupted as e:
+        logger.warning(str(e))
+        sys.exit(e.exit_code)
+
+
 def launch_main(argv=None):
     args = parse_args(argv)
     # Fail on a bad config or override before starting any process.
     load_config(args.config_file, args.opts)
-    launch(
-        main,
-        args.num_gpus,
-        num_machines=args.num_machines,
-        machine_rank=args.machine_rank,
-        dist_url=args.dist_url,
-        args=(args,),
-    )
+    if args.num_gpus * args.num_machines > 1:
+        forward_signals_to_children()
+    try:
+        launch(
+            _main_process,
+            args.num_gpus,
+            num_machines=args.num_machines,
+            machine_rank=args.machine_rank,
+            dist_url=args.dist_url,
+            args=(args,),
+        )
+    except torch.multiprocessing.ProcessExitedException as e:
+        if e.exit_code in (128 + 2, 128 + 15):  # the workers stopped on SIGINT / SIGTERM
+            logger.warning("training stopped by a signal; continue with --resume")
+            sys.exit(e.exit_code)
+        raise

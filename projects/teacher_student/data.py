@@ -19,6 +19,8 @@ from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
 __all__ = ["SeededBatchStream", "build_semi_supervised_train_loader"]
 
+_MAX_REPLACEMENTS = 50  # samples tried in place of one whose mapper returned None
+
 
 @contextlib.contextmanager
 def _seeded_rng(seed: int):
@@ -86,10 +88,27 @@ class SeededBatchStream(IterableDataset):
         for local in range(batch_index * self.batch_size, (batch_index + 1) * self.batch_size):
             position = local * self.world_size + self.rank
             epoch, offset = divmod(position, n)
-            item = copy.deepcopy(self.dataset[self._epoch_perm(epoch)[offset]])
-            with _seeded_rng((self.seed * 1_000_003 + position) % 2**32):
-                out.append(self.mapper(item))
+            out.append(self._map(self._epoch_perm(epoch)[offset], position))
         return out
+
+    def _map(self, index: int, position: int):
+        """Map the sample at stream `position`; a mapper returning None (an unreadable image, see
+        labeleff.data.bad_images) is replaced by another sample drawn from (seed, position), so a
+        resumed run still sees the batches of a straight run."""
+        for attempt in range(_MAX_REPLACEMENTS + 1):
+            if attempt:
+                index = random.Random(hash((self.seed, position, attempt))).randrange(
+                    len(self.dataset)
+                )
+            item = copy.deepcopy(self.dataset[index])
+            with _seeded_rng((self.seed * 1_000_003 + position + attempt * 7_919) % 2**32):
+                mapped = self.mapper(item)
+            if mapped is not None:
+                return mapped
+        raise RuntimeError(
+            f"SeededBatchStream: {_MAX_REPLACEMENTS + 1} samples in a row could not be mapped "
+            "(unreadable images? see the warnings above)"
+        )
 
     def __iter__(self) -> Iterator[List[dict]]:
         info = get_worker_info()

@@ -140,6 +140,11 @@ class EMAHook(HookBase):
         burn_in = getattr(model, "burn_in_iters", 0)
         if iteration + 1 < burn_in:
             return
+        # a step skipped for a non-finite loss did not move the student: the teacher stays too
+        # (the copy at the end of burn-in still happens: the student is the last good one)
+        skipped = getattr(self.trainer, "last_step_skipped", False)
+        if skipped and iteration + 1 != burn_in:
+            return
         if iteration + 1 == burn_in:
             momentum = 0.0  # end of burn-in: the teacher starts as the trained student
         else:

@@ -3,6 +3,8 @@
 import torch
 from detectron2.engine import AMPTrainer, SimpleTrainer
 
+from labeleff.engine.nonfinite import NonFiniteGuard
+
 __all__ = ["SemiSupervisedTrainer", "PairedBatches"]
 
 
@@ -46,7 +48,7 @@ class PairedBatches:
                 return
 
 
-class SemiSupervisedTrainer(AMPTrainer):
+class SemiSupervisedTrainer(NonFiniteGuard, AMPTrainer):
     """
     Detectron2's trainer fed by :class:`PairedBatches`: each step calls
     `model({"labeled": ..., "unlabeled": ...})` and optimizes the sum of the returned loss dict, with
@@ -54,7 +56,8 @@ class SemiSupervisedTrainer(AMPTrainer):
     `SimpleTrainer.run_step` (fp32). Metrics, hooks and checkpoints are Detectron2's.
 
     Before the first step both loaders are positioned at the start iteration, so `--resume`
-    continues with the batches a straight run would see.
+    continues with the batches a straight run would see. A step with a non-finite loss is
+    skipped (`NonFiniteGuard`).
     """
 
     def __init__(
@@ -111,5 +114,6 @@ class SemiSupervisedTrainer(AMPTrainer):
 
     def run_step(self):
         if self.amp:
-            return super().run_step()
-        return SimpleTrainer.run_step(self)
+            self.run_guarded(super().run_step)
+        else:
+            self.run_guarded(lambda: SimpleTrainer.run_step(self))
