@@ -27,6 +27,7 @@ import torch
 
 from labeleff.projects.soft_teacher.accuracy_benchmark import (
     VARIANTS,
+    configured_eval_model,
     data_overrides,
     run_accuracy,
     summarize,
@@ -51,6 +52,12 @@ def parse_args(argv=None):
         "--variants",
         default="paper,adaptive",
         help=f"accuracy: Soft Teacher variants ({', '.join(VARIANTS)})",
+    )
+    p.add_argument(
+        "--full-supervision",
+        action="store_true",
+        help="accuracy: also train the supervised model on 100 %% labels (same iterations): "
+        "what labels alone give at this schedule",
     )
     p.add_argument("--voc-root", help="accuracy: VOC folder (ImageSets/Main/{train,test}.txt)")
     p.add_argument("--coco-json", help="accuracy: COCO json of the training images")
@@ -103,8 +110,9 @@ def main(argv=None):
             variants=args.variants.split(","),
             burn_in_fraction=args.burn_in,
             extra=args.opts,
+            full_supervision=args.full_supervision,
         )
-        summary = summarize(runs)
+        summary = summarize(runs, eval_model=configured_eval_model(args.opts))
         summary.update(iters=args.iters, percent=args.percent, seeds=seeds, data=data or "BCCD")
         print_table(summary)
         with open(os.path.join(args.output_dir, "summary.json"), "w") as f:
@@ -130,20 +138,23 @@ def print_table(summary: dict) -> None:
 
     print(
         f"{'seed':>4} {'variant':>9} {'sup AP':>7} {'AP50':>6} {'teach AP':>8} {'AP50':>6} "
-        f"{'stud AP':>7} {'AP50':>6} {'ratio':>6} {'min/level':>9} {'cls>0':>6}"
+        f"{'stud AP':>7} {'AP50':>6} {'ratio':>6} {'min/level':>9} {'cls>0':>6} {'100% AP':>7}"
     )
     for r in summary["rows"]:
         print(
             f"{r['seed']:>4} {r['variant']:>9} {fmt(r['supervised_AP']):>7} "
             f"{fmt(r['supervised_AP50']):>6} {fmt(r['teacher_AP']):>8} {fmt(r['teacher_AP50']):>6} "
             f"{fmt(r['student_AP']):>7} {fmt(r['student_AP50']):>6} {fmt(r['ratio'], '.3f'):>6} "
-            f"{fmt(r['collapse_ratio'], '.2f'):>9} {fmt(r['windows_with_cls_pseudo'], '.0%'):>6}"
+            f"{fmt(r['collapse_ratio'], '.2f'):>9} {fmt(r['windows_with_cls_pseudo'], '.0%'):>6} "
+            f"{fmt(r.get('full_AP')):>7}"
         )
     for variant, m in summary["mean_std"].items():
         cells = "  ".join(
             f"{k} {fmt(m[k]['mean'], '.3f' if 'ratio' in k else '.1f')} +- "
             f"{fmt(m[k]['std'], '.3f' if 'ratio' in k else '.1f')}"
-            for k in ("supervised_AP", "teacher_AP", "student_AP", "ratio", "ratio_best")
+            for k in ("supervised_AP", "teacher_AP", "student_AP", "ratio", "ratio_best",
+                      "full_AP", "full_ratio")
+            if k in m
         )
         print(f"mean +- std {variant}: {cells}")
 

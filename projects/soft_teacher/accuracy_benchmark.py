@@ -15,10 +15,12 @@ from .benchmark import REPO, final_metrics, train_and_evaluate
 
 __all__ = [
     "VARIANTS",
+    "FULL",
     "data_overrides",
     "pseudo_label_curve",
     "collapse_ratio",
     "summarize",
+    "configured_eval_model",
     "run_accuracy",
     "write_report_png",
 ]
@@ -32,6 +34,7 @@ SUPERVISED_CONFIG = os.path.join(REPO, "configs", "soft_teacher", "supervised_bc
 # the same with per-class thresholds from the labeled class frequencies.
 VARIANTS: Dict[str, List[str]] = {
     "paper": [
+        "model.unsup_weight=4.0",
         "model.score_threshold_policy=fixed",
         "model.pseudo_label_initial_score_thr=0.5",
         "model.rpn_pseudo_threshold=0.9",
@@ -56,6 +59,7 @@ VARIANTS: Dict[str, List[str]] = {
         "model.cls_ignore_score_threshold=0.05",
     ],
 }
+FULL = "supervised_full"  # run name: the supervised twin with 100 % of the images labeled
 COUNT_KEY = "pseudo_label/boxes_per_image"
 CURVE_KEYS = (
     COUNT_KEY,
@@ -144,6 +148,17 @@ def _mean_std(values: List[float]) -> Dict[str, float]:
     return {"mean": statistics.mean(values), "std": std, "n": len(values)}
 
 
+def configured_eval_model(extra: Sequence[str] = ()) -> str:
+    """`model.eval_model` of SEMI_CONFIG after the `extra` overrides: the model whose AP is the
+    method's result ("teacher" or "student")."""
+    for o in reversed(list(extra)):
+        if o.startswith("model.eval_model="):
+            return o.split("=", 1)[1]
+    from detectron2.config import LazyConfig
+
+    return LazyConfig.load(SEMI_CONFIG).model.eval_model
+
+
 def summarize(runs: Dict[int, Dict[str, dict]], eval_model: str = "teacher") -> dict:
     """Per-seed rows and mean +- std per variant.
 
@@ -155,8 +170,9 @@ def summarize(runs: Dict[int, Dict[str, dict]], eval_model: str = "teacher") -> 
     rows, per_variant = [], {}
     for seed, by_name in sorted(runs.items()):
         sup = by_name["supervised"]
+        full = by_name.get(FULL, {}).get("bbox/AP")
         for variant, m in by_name.items():
-            if variant == "supervised":
+            if variant in ("supervised", FULL):
                 continue
             row = {
                 "seed": seed,
@@ -168,6 +184,10 @@ def summarize(runs: Dict[int, Dict[str, dict]], eval_model: str = "teacher") -> 
                 "student_AP": m["student/bbox/AP"],
                 "student_AP50": m["student/bbox/AP50"],
             }
+            # all training images labeled, same iterations: what labels alone give at this
+            # schedule (the most a semi-supervised method can be expected to approach)
+            row["full_AP"] = full
+            row["full_ratio"] = full / sup["bbox/AP"] if full is not None and sup["bbox/AP"] else None
             row["ratio"] = row[f"{eval_model}_AP"] / sup["bbox/AP"] if sup["bbox/AP"] else None
             best = max(row["teacher_AP"], row["student_AP"])
             row["ratio_best"] = best / sup["bbox/AP"] if sup["bbox/AP"] else None
@@ -198,9 +218,11 @@ def run_accuracy(
     variants: Sequence[str] = ("paper", "adaptive"),
     burn_in_fraction: float = 1 / 3,
     extra: Sequence[str] = (),
+    full_supervision: bool = False,
 ) -> dict:
     """Train the supervised twin and each Soft Teacher variant for every split seed (finished runs
-    with a metrics.json evaluation are reused, so an interrupted benchmark continues)."""
+    with a metrics.json evaluation are reused, so an interrupted benchmark continues).
+    `full_supervision`: also the supervised model with every training image labeled (FULL)."""
     unknown = [v for v in variants if v not in VARIANTS]
     if unknown:
         raise KeyError(f"unknown Soft Teacher variant(s) {unknown}; known: {sorted(VARIANTS)}")
@@ -216,6 +238,9 @@ def run_accuracy(
             *extra,
         ]
         jobs = [("supervised", SUPERVISED_CONFIG, common + num_classes_override(data, False))]
+        if full_supervision:
+            full = common + num_classes_override(data, False) + ["dataloader.percent=100"]
+            jobs.append((FULL, SUPERVISED_CONFIG, full))
         for v in variants:
             semi = common + num_classes_override(data, True) + VARIANTS[v]
             semi.append(f"model.burn_in_iters={int(iters * burn_in_fraction)}")
@@ -230,7 +255,7 @@ def run_accuracy(
                     raise ValueError("unfinished")
             except (OSError, ValueError):
                 metrics = train_and_evaluate(config, overrides, out)
-            if name != "supervised":
+            if name not in ("supervised", FULL):
                 metrics["curve"] = pseudo_label_curve(metrics_json)
             runs[seed][name] = metrics
     return runs

@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from labeleff.projects.soft_teacher.accuracy_benchmark import (
+    FULL,
     collapse_ratio,
     data_overrides,
     num_classes_override,
@@ -61,6 +62,13 @@ def test_summary_ratios_and_mean_std_by_hand():
     assert m["ratio"]["mean"] == pytest.approx(1.0)
     assert m["ratio"]["std"] == pytest.approx(((0.1**2 + 0.1**2) / 1) ** 0.5)  # sample std
     assert m["supervised_AP"]["mean"] == pytest.approx(45.0) and m["supervised_AP"]["n"] == 2
+    assert r1["full_AP"] is None and m["full_ratio"]["n"] == 0  # no 100 %-labeled run
+
+    runs[1][FULL] = {"bbox/AP": 38.0, "bbox/AP50": 79.0}  # all labels, same iterations
+    out = summarize(runs, eval_model="teacher")
+    assert [r["variant"] for r in out["rows"]] == ["adaptive", "adaptive"]  # FULL: no variant
+    assert out["rows"][0]["full_ratio"] == pytest.approx(0.95)
+    assert out["mean_std"]["adaptive"]["full_AP"]["n"] == 1
 
 
 def test_data_overrides_for_voc_and_coco(tmp_path):
@@ -163,3 +171,11 @@ def test_benchmark_end_to_end_on_a_tiny_voc_folder(tmp_path):
     assert len(split["images"]) == 4
     assert (out / "summary.png").stat().st_size > 0
     assert "mean +- std adaptive" in proc.stdout
+
+
+def test_the_configured_evaluation_model_is_the_ratio_s_model():
+    from labeleff.projects.soft_teacher.accuracy_benchmark import SEMI_CONFIG, configured_eval_model
+    from detectron2.config import LazyConfig
+
+    assert configured_eval_model() == LazyConfig.load(SEMI_CONFIG).model.eval_model
+    assert configured_eval_model(["model.eval_model=teacher"]) == "teacher"
