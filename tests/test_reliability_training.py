@@ -246,3 +246,24 @@ def test_sigterm_under_two_gloo_processes_stops_both_at_one_iteration(tmp_path):
     assert len(stops) == 1, log[-3000:]  # both ranks: the same iteration
     (it,) = stops
     assert sorted(x.name for x in out.glob("*.pth")) == [f"model_{int(it):07d}.pth"]
+
+
+def test_read_only_output_folder_names_the_file_and_keeps_the_previous(tmp_path, monkeypatch):
+    import labeleff.utils as utils
+
+    calls = {"n": 0}
+    real_mkstemp = utils.tempfile.mkstemp
+
+    def mkstemp(*a, **k):  # root ignores chmod, so the read-only folder is simulated here
+        if k.get("suffix") == ".tmp" and "model_" in k.get("prefix", ""):
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise PermissionError(errno.EACCES, "Permission denied")
+        return real_mkstemp(*a, **k)
+
+    monkeypatch.setattr(utils.tempfile, "mkstemp", mkstemp)
+    out = tmp_path / "run"
+    with pytest.raises(PermissionError) as e:
+        _run(out, "train.max_iter=6", "train.checkpointer.period=2")
+    assert str(out / "model_0000003.pth") in str(e.value) and "model_0000001.pth" in str(e.value)
+    assert open(out / "last_checkpoint").read() == "model_0000001.pth"
