@@ -3,6 +3,7 @@
 Importing this package makes sure `detectron2._C` resolves (native, or this project's
 pure-PyTorch fallback) before any Detectron2 module needs it.
 """
+
 from . import d2_compat as _d2_compat
 
 _d2_compat.ensure_c_ops()

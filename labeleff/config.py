@@ -1,4 +1,5 @@
 """Loading LazyConfig files with validated `key=value` overrides (unknown keys are errors)."""
+
 import difflib
 from typing import List, Sequence
 

@@ -1,4 +1,5 @@
 """Visualizer PNGs of predictions and of ground truth (Detectron2's `Visualizer`)."""
+
 import os
 
 import cv2
@@ -50,7 +51,9 @@ def visualize_predictions(model, cfg, out_dir: str, max_images: int = 4, score_t
             if inp["file_name"] in records:
                 panels.append(draw_ground_truth(records[inp["file_name"]], metadata))
             canvas = cv2.hconcat(panels)
-            path = os.path.join(out_dir, os.path.splitext(os.path.basename(inp["file_name"]))[0] + ".png")
+            path = os.path.join(
+                out_dir, os.path.splitext(os.path.basename(inp["file_name"]))[0] + ".png"
+            )
             cv2.imwrite(path, canvas[:, :, ::-1])
             paths.append(path)
             if len(paths) >= max_images:

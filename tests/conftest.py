@@ -1,4 +1,5 @@
 """Shared test set-up: deterministic, light on the 2 CPU cores, paths to the shared datasets."""
+
 import os
 
 import pytest

@@ -1,4 +1,5 @@
 """Checkpoints are written atomically: a failing save leaves the previous file intact."""
+
 import os
 
 import pytest

@@ -1,4 +1,5 @@
 """Overrides reach nested keys and unknown keys are rejected with the key's name."""
+
 import pytest
 
 from labeleff.config import ConfigKeyError, apply_overrides, load_config
@@ -7,9 +8,15 @@ CFG = "configs/baselines/faster_rcnn_demo_cpu.py"
 
 
 def test_nested_overrides_reach_constructor_args():
-    cfg = load_config(CFG, ["model.roi_heads.num_classes=7", "train.max_iter=12",
-                            "model.proposal_generator.anchor_generator.sizes=[[8],[16],[32],[64],[128]]",
-                            "dataloader.train.total_batch_size=2"])
+    cfg = load_config(
+        CFG,
+        [
+            "model.roi_heads.num_classes=7",
+            "train.max_iter=12",
+            "model.proposal_generator.anchor_generator.sizes=[[8],[16],[32],[64],[128]]",
+            "dataloader.train.total_batch_size=2",
+        ],
+    )
     assert cfg.model.roi_heads.num_classes == 7
     assert cfg.train.max_iter == 12
     assert list(cfg.model.proposal_generator.anchor_generator.sizes[0]) == [8]

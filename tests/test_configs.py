@@ -1,6 +1,7 @@
 """Every full LazyConfig under configs/ loads and its model instantiates; demo configs also yield a
 training batch. Paper-scale configs point at datasets that are not here: only their model and
 structure are checked."""
+
 import glob
 import os
 
@@ -16,7 +17,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIGS = sorted(
     os.path.relpath(p, REPO)
     for p in glob.glob(os.path.join(REPO, "configs", "**", "*.py"), recursive=True)
-    if not PIECES & set(os.path.relpath(p, REPO).split(os.sep)[:-1]) and not p.endswith("__init__.py")
+    if not PIECES & set(os.path.relpath(p, REPO).split(os.sep)[:-1])
+    and not p.endswith("__init__.py")
 )
 
 

@@ -1,4 +1,5 @@
-"""The pure-PyTorch `detectron2._C` fallback: deformable conv, rotated IoU / NMS, stubs, the shim."""
+"""The pure-PyTorch `detectron2._C` fallback: deformable conv, rotated IoU / NMS, stubs, the
+shim."""
 
 import math
 import os
@@ -10,7 +11,8 @@ import torch
 import torch.nn.functional as F
 from torchvision.ops import box_iou, deform_conv2d, nms
 
-import labeleff  # noqa: F401  (installs the fallback when the compiled _C does not load)
+# installs the fallback when the compiled _C does not load
+import labeleff  # noqa: F401  # isort: skip
 from labeleff.d2_compat import __main__ as d2_main
 from labeleff.d2_compat import _C_fallback as C
 from labeleff.d2_compat.rotated import box_iou_rotated, nms_rotated
@@ -341,7 +343,8 @@ def test_box_iou_rotated_matches_opencv():
 
 
 def test_nms_rotated_matches_torchvision_on_axis_aligned_boxes():
-    from detectron2.layers import batched_nms_rotated, nms_rotated as d2_nms_rotated
+    from detectron2.layers import batched_nms_rotated
+    from detectron2.layers import nms_rotated as d2_nms_rotated
 
     g = torch.Generator().manual_seed(3)
     xyxy = _random_xyxy(200, g)
@@ -424,7 +427,8 @@ def test_install_shim_leaves_native_and_foreign_files_alone(tmp_path):
 
 
 def test_labeleff_rebinds_dummies_bound_before_it(tmp_path):
-    """detectron2.layers imported first without any _C binds dummies; `import labeleff` fixes them."""
+    """detectron2.layers imported first without any _C binds dummies; `import labeleff` fixes
+    them."""
     _detectron2_copy(tmp_path)
     code = (
         "import torch, detectron2.layers as L\n"

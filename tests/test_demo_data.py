@@ -1,4 +1,5 @@
 """The synthetic demo set is deterministic, valid COCO and registered through the catalog."""
+
 import json
 
 import cv2
@@ -38,7 +39,7 @@ def test_objects_are_drawn_where_boxes_say(tmp_path):
     img = cv2.imread(f"{r}/{coco['images'][ann['image_id'] - 1]['file_name']}").astype(float)
     x, y, w, h = ann["bbox"]
     cx, cy = int(x + w / 2), int(y + h / 2)
-    centre = img[cy - 2:cy + 3, cx - 2:cx + 3].reshape(-1, 3).std(0).mean()
+    centre = img[cy - 2 : cy + 3, cx - 2 : cx + 3].reshape(-1, 3).std(0).mean()
     assert centre < 12  # flat fill (JPEG noise only), unlike the textured background
 
 

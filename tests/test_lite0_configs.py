@@ -1,6 +1,7 @@
 """Every CPU config on the ImageNet EfficientNet-Lite0 backbone trains 3 iterations through the
 shared entry point (tools/train_net.py's `main`): finite losses, a final checkpoint. A config is
 found by its loaded node tree holding an `EfficientNetLite` call."""
+
 import glob
 import json
 import math

@@ -1,5 +1,6 @@
 """Paper configs name their ImageNet backbone the way Detectron2 users expect (a model-zoo name the
 checkpointer fetches where a network exists); nothing here loads them."""
+
 import os
 
 import pytest
@@ -28,6 +29,8 @@ def test_paper_configs_default_to_the_model_zoo_r50(name):
 
 
 def test_a_local_path_still_overrides():
-    cfg = load_config(os.path.join(REPO, "configs", "soft_teacher", "coco_1pct.py"),
-                      ["train.init_checkpoint=/data/R-50.pkl"])
+    cfg = load_config(
+        os.path.join(REPO, "configs", "soft_teacher", "coco_1pct.py"),
+        ["train.init_checkpoint=/data/R-50.pkl"],
+    )
     assert cfg.train.init_checkpoint == "/data/R-50.pkl"

@@ -8,14 +8,13 @@ import os
 import pytest
 import torch
 from detectron2.structures import BoxMode
+from reliability_helpers import REPO, SMALL, copy_demo_coco, write_config
 
 from labeleff.data.bad_images import BAD_IMAGES_KEY, ImageReadError, SkipBadImages
 from labeleff.data.coco_io import DatasetFormatError
 from labeleff.data.validation import DatasetCheckError, check_dataset_dicts
 from labeleff.engine.train_net import main, parse_args
 from labeleff.stops import TooManyBadImages
-
-from reliability_helpers import REPO, SMALL, copy_demo_coco, write_config
 
 
 def _run(cfg, out, *extra):

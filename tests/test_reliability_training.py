@@ -13,13 +13,12 @@ import pytest
 import torch
 from detectron2.modeling import GeneralizedRCNN
 from detectron2.utils.events import EventStorage
+from reliability_helpers import REPO, SMALL, TINY
 
 from labeleff.engine.nonfinite import GuardedSimpleTrainer
 from labeleff.engine.train_net import main, parse_args
 from labeleff.projects.teacher_student.ema import EMAHook
 from labeleff.stops import NonFiniteTraining
-
-from reliability_helpers import REPO, SMALL, TINY
 
 
 def _run(out, *extra):
@@ -60,8 +59,12 @@ def test_consecutive_nonfinite_steps_stop_and_keep_the_last_checkpoint(tmp_path,
     _poison_forward(monkeypatch, nan_calls=range(3, 100))
     out = tmp_path / "run"
     with pytest.raises(NonFiniteTraining) as e:
-        _run(out, "train.max_iter=20", "train.checkpointer.period=1",
-             "train.checkpointer.max_to_keep=100")
+        _run(
+            out,
+            "train.max_iter=20",
+            "train.checkpointer.period=1",
+            "train.checkpointer.max_to_keep=100",
+        )
     msg = str(e.value)
     assert "5 consecutive steps (iterations 3-7)" in msg and "loss_cls" in msg
     # no checkpoint for the stop itself; the ones written during the streak hold the weights of
@@ -180,11 +183,19 @@ ST_SMALL = [
 
 
 def _train_net(out, *flags, wait=True, **kw):
-    cmd = [sys.executable, os.path.join(REPO, "tools/train_net.py"), "--config-file", ST_DEMO,
-           *flags, *ST_SMALL, f"train.output_dir={out}"]
+    cmd = [
+        sys.executable,
+        os.path.join(REPO, "tools/train_net.py"),
+        "--config-file",
+        ST_DEMO,
+        *flags,
+        *ST_SMALL,
+        f"train.output_dir={out}",
+    ]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    p = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                         text=True, **kw)
+    p = subprocess.Popen(
+        cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw
+    )
     if wait:
         log = p.communicate(timeout=900)[0]
         return p.returncode, log
@@ -230,19 +241,39 @@ def test_sigterm_checkpoints_and_resume_is_exact(tmp_path):
 @pytest.mark.slow
 def test_sigterm_under_two_gloo_processes_stops_both_at_one_iteration(tmp_path):
     out = tmp_path / "ddp"
-    cmd = [sys.executable, os.path.join(REPO, "tools/train_net.py"), "--config-file", TINY,
-           "--num-gpus", "2", "--dist-url", "tcp://127.0.0.1:29533", *SMALL,
-           f"train.output_dir={out}", "train.max_iter=200", "train.checkpointer.period=1000"]
-    p = subprocess.Popen(cmd, cwd=REPO, env={**os.environ, "OMP_NUM_THREADS": "1"},
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    cmd = [
+        sys.executable,
+        os.path.join(REPO, "tools/train_net.py"),
+        "--config-file",
+        TINY,
+        "--num-gpus",
+        "2",
+        "--dist-url",
+        "tcp://127.0.0.1:29533",
+        *SMALL,
+        f"train.output_dir={out}",
+        "train.max_iter=200",
+        "train.checkpointer.period=1000",
+    ]
+    p = subprocess.Popen(
+        cmd,
+        cwd=REPO,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     while not any(i >= 2 for i in _iterations_done(out)):
         assert p.poll() is None, p.stdout.read()[-3000:]
         time.sleep(0.2)
     p.send_signal(signal.SIGTERM)  # to the launcher only: it forwards to both ranks
     log = p.communicate(timeout=300)[0]
     assert p.returncode == 128 + signal.SIGTERM, log[-3000:]
-    stops = {line.split("after iteration ")[1].split(";")[0] for line in log.splitlines()
-             if "stopped by SIGTERM after iteration" in line}
+    stops = {
+        line.split("after iteration ")[1].split(";")[0]
+        for line in log.splitlines()
+        if "stopped by SIGTERM after iteration" in line
+    }
     assert len(stops) == 1, log[-3000:]  # both ranks: the same iteration
     (it,) = stops
     assert sorted(x.name for x in out.glob("*.pth")) == [f"model_{int(it):07d}.pth"]

@@ -11,6 +11,7 @@ with `train.max_iter` (the LR schedule keeps its fractions) and `train.seed` ove
 `name=PRETRAINED_CFG,SCRATCH_CFG` (`--family` adds or replaces one): any config pair works.
 Run it on a quiet machine: the step times are only comparable within one run.
 """
+
 import argparse
 import json
 import os
@@ -49,29 +50,44 @@ FAMILIES = {
 def schedule_overrides(iters: int) -> list:
     """`train.max_iter` and the periods that must follow it. Detectron2's LRMultiplier evaluates
     the LR schedule at iter / train.max_iter, so warm-up and steps keep their fractions."""
-    return [f"train.max_iter={iters}", f"train.checkpointer.period={iters}",
-            f"train.eval_period={iters}"]
+    return [
+        f"train.max_iter={iters}",
+        f"train.checkpointer.period={iters}",
+        f"train.eval_period={iters}",
+    ]
 
 
 def run(config_file: str, iters: int, seed: int, output_dir: str, extra=()) -> dict:
     """Train + evaluate one config; returns the last evaluation record and the step times."""
-    cmd = [sys.executable, os.path.join(REPO, "tools", "train_net.py"), "--config-file",
-           config_file, *schedule_overrides(iters), f"train.seed={seed}",
-           f"train.output_dir={output_dir}", *extra]
+    cmd = [
+        sys.executable,
+        os.path.join(REPO, "tools", "train_net.py"),
+        "--config-file",
+        config_file,
+        *schedule_overrides(iters),
+        f"train.seed={seed}",
+        f"train.output_dir={output_dir}",
+        *extra,
+    ]
     os.makedirs(output_dir, exist_ok=True)
     t0 = time.perf_counter()
     with open(os.path.join(output_dir, "stdout.txt"), "w") as log:
         proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT)
     if proc.returncode:
-        raise RuntimeError(f"{config_file} failed (exit {proc.returncode}): see {output_dir}/stdout.txt")
+        raise RuntimeError(
+            f"{config_file} failed (exit {proc.returncode}): see {output_dir}/stdout.txt"
+        )
     records = [json.loads(line) for line in open(os.path.join(output_dir, "metrics.json"))]
     evals = [r for r in records if any(k.endswith(("bbox/AP", "sem_seg/mIoU")) for k in r)]
     if not evals:
         raise RuntimeError(f"{output_dir}/metrics.json: no evaluation record")
     # step time of the logged windows after the first fifth (warm-up, first data loads)
     times = [r["time"] for r in records if "time" in r and r["iteration"] >= iters // 5]
-    return {"metrics": evals[-1], "step_s": statistics.median(times) if times else float("nan"),
-            "wall_s": time.perf_counter() - t0}
+    return {
+        "metrics": evals[-1],
+        "step_s": statistics.median(times) if times else float("nan"),
+        "wall_s": time.perf_counter() - t0,
+    }
 
 
 def _metric(record: dict, key: str) -> float:
@@ -88,8 +104,13 @@ def mean_std(values):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--families", default=",".join(FAMILIES), help="comma list of family names")
-    p.add_argument("--family", action="append", default=[], metavar="NAME=LITE0_CFG,SCRATCH_CFG[,METRIC]",
-                   help="add or replace a family (metric default bbox/AP)")
+    p.add_argument(
+        "--family",
+        action="append",
+        default=[],
+        metavar="NAME=LITE0_CFG,SCRATCH_CFG[,METRIC]",
+        help="add or replace a family (metric default bbox/AP)",
+    )
     p.add_argument("--iters", type=int, default=300)
     p.add_argument("--seeds", default="0", help="comma list of train.seed values")
     p.add_argument("--output-dir", default="./output/benchmark_backbone")
@@ -124,8 +145,12 @@ def main(argv=None):
                 summary[f"{variant}/{k}"] = mean_std([r[variant][k] for r in rows])
         summary["metric_ratio"] = mean_std([r["metric_ratio"] for r in rows])
         summary["step_ratio"] = mean_std([r["step_ratio"] for r in rows])
-        results[name] = {"iters": args.iters, "configs": [lite0_cfg, scratch_cfg], "runs": rows,
-                         "summary": summary}
+        results[name] = {
+            "iters": args.iters,
+            "configs": [lite0_cfg, scratch_cfg],
+            "runs": rows,
+            "summary": summary,
+        }
         print(f"== {name} ({args.iters} iterations, seeds {seeds})")
         for k, (m, s) in summary.items():
             print(f"   {k:28s} {m:9.3f} +- {s:.3f}")

@@ -16,7 +16,7 @@ import statistics
 import tempfile
 import time
 
-import labeleff  # noqa: F401  (Detectron2's _C before Detectron2 imports it)
+import labeleff  # noqa: F401  # isort: skip  (Detectron2's _C before Detectron2 imports it)
 from detectron2.data.datasets import load_coco_json
 
 from labeleff.data.validation import check_dataset_dicts
@@ -35,11 +35,20 @@ def synthetic_coco(folder: str, n_images: int, boxes_per_image: int) -> tuple:
             x = (37 * (i + j)) % 600
             box = [x, 10.0 + j, 40.0 if (i + j) % 97 else 0.0, 30.0]  # a few zero-width boxes
             annotations.append(
-                {"id": len(annotations) + 1, "image_id": i + 1, "category_id": 1, "bbox": box,
-                 "area": box[2] * box[3], "iscrowd": 0}
+                {
+                    "id": len(annotations) + 1,
+                    "image_id": i + 1,
+                    "category_id": 1,
+                    "bbox": box,
+                    "area": box[2] * box[3],
+                    "iscrowd": 0,
+                }
             )
-    coco = {"images": images, "annotations": annotations,
-            "categories": [{"id": 1, "name": "thing"}]}
+    coco = {
+        "images": images,
+        "annotations": annotations,
+        "categories": [{"id": 1, "name": "thing"}],
+    }
     json_file = os.path.join(folder, "train.json")
     with open(json_file, "w") as f:
         json.dump(coco, f)
@@ -60,7 +69,9 @@ def main(argv=None):
         else:
             t = time.perf_counter()
             json_file, root = synthetic_coco(tmp, args.images, args.boxes)
-            print(f"wrote a synthetic json of {args.images} images in {time.perf_counter() - t:.1f} s")
+            print(
+                f"wrote a synthetic json of {args.images} images in {time.perf_counter() - t:.1f} s"
+            )
         loads, checks = [], []
         for _ in range(args.repeats):
             t = time.perf_counter()
@@ -72,8 +83,10 @@ def main(argv=None):
         load, check = statistics.median(loads), statistics.median(checks)
         n_boxes = sum(len(d.get("annotations", ())) for d in dicts)
         print(f"{len(dicts)} images, {n_boxes} boxes kept, {len(missing)} missing")
-        print(f"Detectron2 json load {load:.2f} s | check {check:.2f} s | check / load "
-              f"{check / load:.2f}")
+        print(
+            f"Detectron2 json load {load:.2f} s | check {check:.2f} s | check / load "
+            f"{check / load:.2f}"
+        )
 
 
 if __name__ == "__main__":

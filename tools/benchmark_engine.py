@@ -10,7 +10,8 @@ import json
 
 import torch
 
-import labeleff  # noqa: F401  (detectron2._C fallback before Detectron2 modules load)
+# the detectron2._C fallback before Detectron2 modules load
+import labeleff  # noqa: F401  # isort: skip
 from detectron2.config import LazyConfig, instantiate
 
 from labeleff.data import register_demo_detection

@@ -9,7 +9,7 @@ import argparse
 
 import torch
 
-import labeleff  # noqa: F401  (sets up Detectron2's _C before Detectron2 imports it)
+import labeleff  # noqa: F401  # isort: skip  (sets up Detectron2's _C before Detectron2 imports it)
 from labeleff.projects.refinedet.benchmark import (
     build_refinedet320,
     build_retinanet_r50_fpn,

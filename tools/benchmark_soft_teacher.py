@@ -152,8 +152,15 @@ def print_table(summary: dict) -> None:
         cells = "  ".join(
             f"{k} {fmt(m[k]['mean'], '.3f' if 'ratio' in k else '.1f')} +- "
             f"{fmt(m[k]['std'], '.3f' if 'ratio' in k else '.1f')}"
-            for k in ("supervised_AP", "teacher_AP", "student_AP", "ratio", "ratio_best",
-                      "full_AP", "full_ratio")
+            for k in (
+                "supervised_AP",
+                "teacher_AP",
+                "student_AP",
+                "ratio",
+                "ratio_best",
+                "full_AP",
+                "full_ratio",
+            )
             if k in m
         )
         print(f"mean +- std {variant}: {cells}")

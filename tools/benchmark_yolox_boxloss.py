@@ -14,7 +14,7 @@ import time
 
 import torch
 
-import labeleff  # noqa: F401
+import labeleff  # noqa: F401  # isort: skip
 from labeleff.config import load_config
 from labeleff.engine.train_net import main, parse_args
 

@@ -15,7 +15,7 @@ import json
 import os
 import time
 
-import labeleff  # noqa: F401
+import labeleff  # noqa: F401  # isort: skip
 from labeleff.config import ConfigKeyError, load_config
 from labeleff.engine.train_net import main, parse_args
 
@@ -116,7 +116,8 @@ if __name__ == "__main__":
         )
     pngs = sorted(glob.glob(os.path.join(out, "**", "*.png"), recursive=True))
     print(
-        f"outputs: {os.path.abspath(out)} (metrics.json, log.txt, model_final.pth, {len(pngs)} PNGs)"
+        f"outputs: {os.path.abspath(out)} (metrics.json, log.txt, model_final.pth, "
+        f"{len(pngs)} PNGs)"
     )
     curves = os.path.join(out, "pseudo_labels.png")
     if os.path.isfile(curves):

@@ -18,11 +18,11 @@ from detectron2.config import instantiate
 from detectron2.data import DatasetCatalog, MetadataCatalog
 from detectron2.structures import BoxMode
 
-import labeleff  # noqa: F401
+import labeleff  # noqa: F401  # isort: skip
 from labeleff.config import load_config
 from labeleff.data import register_datasets
-from labeleff.tools_vis import load_model
 from labeleff.projects.teacher_student.score_diagnostics import DEFAULT_THRESHOLDS, ScoreTally
+from labeleff.tools_vis import load_model
 
 
 def parse_args(argv=None):

@@ -9,10 +9,11 @@
     # ground truth only (no model)
     python tools/visualize.py --config-file F --gt-only --output vis/
 """
+
 import argparse
 import os
 
-import labeleff  # noqa: F401
+import labeleff  # noqa: F401  # isort: skip
 from labeleff.tools_vis import run
 
 if __name__ == "__main__":

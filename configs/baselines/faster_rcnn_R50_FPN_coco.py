@@ -4,6 +4,7 @@ lr 0.02, steps 60k/80k). ImageNet weights from a local path:
     python tools/train_net.py --config-file configs/baselines/faster_rcnn_R50_FPN_coco.py \
         --num-gpus 8 train.init_checkpoint=/path/to/R-50.pkl
 """
+
 import detectron2.data.transforms as T
 from detectron2.config import LazyCall as L
 from detectron2.data import (
@@ -29,7 +30,8 @@ dataloader.train = L(build_detection_train_loader)(
         is_train=True,
         augmentations=[
             L(T.ResizeShortestEdge)(
-                short_edge_length=(640, 672, 704, 736, 768, 800), sample_style="choice",
+                short_edge_length=(640, 672, 704, 736, 768, 800),
+                sample_style="choice",
                 max_size=1333,
             ),
             L(T.RandomFlip)(horizontal=True),
@@ -51,6 +53,8 @@ dataloader.test = L(build_detection_test_loader)(
 dataloader.evaluator = L(COCOEvaluator)(dataset_name="coco_2017_val")
 
 train.max_iter = 90000
-train.init_checkpoint = "detectron2://ImageNetPretrained/MSRA/R-50.pkl"  # model-zoo name, or a local file
+train.init_checkpoint = (
+    "detectron2://ImageNetPretrained/MSRA/R-50.pkl"  # model-zoo name, or a local file
+)
 train.output_dir = "./output/faster_rcnn_R50_FPN_coco"
 lr_multiplier = multistep(train.max_iter, steps=(60000, 80000), warmup_iters=1000)

@@ -3,6 +3,7 @@ set, on CPU (configs/baselines/faster_rcnn_tiny_demo_cpu.py: the from-scratch ti
 
     python tools/train_net.py --config-file configs/baselines/faster_rcnn_demo_cpu.py
 """
+
 from ..common.data.demo_detection import dataloader, datasets
 from ..common.models.faster_rcnn_lite0 import model
 from ..common.optim import SGD as optimizer

@@ -1,4 +1,5 @@
 """Optimizers (params.model is filled with the model by the entry point)."""
+
 import torch
 from detectron2.config import LazyCall as L
 from detectron2.solver.build import get_default_optimizer_params

@@ -1,4 +1,5 @@
 """Learning-rate multipliers: linear warm-up then steps (Detectron2's WarmupParamScheduler)."""
+
 from detectron2.config import LazyCall as L
 from detectron2.solver import WarmupParamScheduler
 from fvcore.common.param_scheduler import MultiStepParamScheduler

@@ -66,7 +66,8 @@ dataloader.unlabeled = L(build_semi_supervised_train_loader)(
             ),
         ),
         image_format="${...train.mapper.image_format}",
-        keep_annotations=True,  # hidden GT of a labeled set split as unlabeled: pseudo-label quality
+        # hidden GT of a labeled set split as unlabeled: pseudo-label quality
+        keep_annotations=True,
     ),
     total_batch_size=32,  # Soft Teacher: 4 unlabeled images per GPU x 8 GPUs
     seed=1,  # differs from the labeled loader's: same images must not come in the same order

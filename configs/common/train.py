@@ -1,4 +1,5 @@
 """Training options read by tools/train_net.py (labeleff.engine.train_net)."""
+
 train = dict(
     output_dir="./output",
     init_checkpoint="",  # a local path (nothing is downloaded at run time)
@@ -12,6 +13,6 @@ train = dict(
     seed=-1,  # -1: a random seed, logged; >= 0: deterministic data order and init
     hooks=[],  # extra LazyCall hook nodes, instantiated after the trainer
     trainer=None,  # LazyCall of a trainer class; None: AMPTrainer/SimpleTrainer
-    vis_period=0,
-    max_bad_images=100,  # unreadable training images skipped before training stops  # >0: write Visualizer PNGs of test predictions at each evaluation
+    vis_period=0,  # >0: write Visualizer PNGs of test predictions at each evaluation
+    max_bad_images=100,  # unreadable training images skipped before training stops
 )

@@ -119,7 +119,9 @@ train.max_iter = 60000
 lr_multiplier = multistep(
     train.max_iter, steps=(30000, 40000), warmup_iters=500, warmup_factor=1 / 3
 )
-train.init_checkpoint = "detectron2://ImageNetPretrained/MSRA/R-50.pkl"  # model-zoo name, or a local file
+train.init_checkpoint = (
+    "detectron2://ImageNetPretrained/MSRA/R-50.pkl"  # model-zoo name, or a local file
+)
 train.output_dir = "./output/mic_uda/cityscapes_to_foggy"
 train.eval_period = 10000
 train.checkpointer.period = 10000  # CHECKPOINT_PERIOD

@@ -1,4 +1,5 @@
-"""PS-MT, Cityscapes, 1488 labels (1/2), DeepLabv3+ R-50, 550 epochs (cityscapes_1-8_r50.py otherwise)."""
+"""PS-MT, Cityscapes, 1488 labels (1/2), DeepLabv3+ R-50, 550 epochs (cityscapes_1-8_r50.py
+otherwise)."""
 
 import os
 

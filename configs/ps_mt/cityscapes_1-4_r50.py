@@ -1,4 +1,5 @@
-"""PS-MT, Cityscapes, 744 labels (1/4), DeepLabv3+ R-50, 450 epochs (cityscapes_1-8_r50.py otherwise)."""
+"""PS-MT, Cityscapes, 744 labels (1/4), DeepLabv3+ R-50, 450 epochs (cityscapes_1-8_r50.py
+otherwise)."""
 
 import os
 

@@ -1,4 +1,5 @@
-"""PS-MT, VOC 2012 aug, 5291 labels (1/2), DeepLabv3+ R101, 300 epochs (voc_1-8_r50.py otherwise)."""
+"""PS-MT, VOC 2012 aug, 5291 labels (1/2), DeepLabv3+ R101, 300 epochs (voc_1-8_r50.py
+otherwise)."""
 
 import os
 

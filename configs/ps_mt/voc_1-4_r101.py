@@ -1,4 +1,5 @@
-"""PS-MT, VOC 2012 aug, 2646 labels (1/4), DeepLabv3+ R101, 200 epochs (voc_1-8_r50.py otherwise)."""
+"""PS-MT, VOC 2012 aug, 2646 labels (1/4), DeepLabv3+ R101, 200 epochs (voc_1-8_r50.py
+otherwise)."""
 
 import os
 

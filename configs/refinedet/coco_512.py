@@ -5,6 +5,7 @@ minival. Official VGG16_COCO_512.py: batch 32, lr 1e-3 (0.00004 x 25), momentum 
     python tools/train_net.py --config-file configs/refinedet/coco_512.py --num-gpus 4 \
         model.backbone.imagenet_weights=/path/to/vgg16-397923af.pth
 """
+
 from .coco_320 import dataloader, lr_multiplier, model, optimizer, train
 
 model.test_size = 512

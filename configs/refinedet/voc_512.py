@@ -6,6 +6,7 @@ VOC folders (Annotations/, JPEGImages/, ImageSets/) under `datasets/VOCdevkit/VO
     python tools/train_net.py --config-file configs/refinedet/voc_512.py --num-gpus 4 \
         model.backbone.imagenet_weights=/path/to/vgg16-397923af.pth
 """
+
 from .voc_320 import dataloader, datasets, lr_multiplier, model, optimizer, train
 
 model.test_size = 512

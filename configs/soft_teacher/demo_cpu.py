@@ -89,7 +89,8 @@ model = L(SoftTeacher)(
     jitter_scale=0.06,
     min_pseudo_box_size=0.0,
     skip_losses_without_targets=True,
-    # paper: fixed 0.9 (measured best on the demo: student 0.87x supervised; GMM with a 0.5 floor 0.88x,
+    # paper: fixed 0.9 (measured best on the demo: student 0.87x supervised; GMM with a 0.5 floor
+    # 0.88x,
     # "frequency" 0.80x: its always-kept boxes above 0.9 let the teacher's confident errors in)
     score_threshold_policy="fixed",
     gmm_queue_size=100,

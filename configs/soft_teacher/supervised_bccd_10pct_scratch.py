@@ -1,5 +1,6 @@
 """The from-scratch twin of supervised_bccd_10pct.py: the tiny TinyResNet-FPN (BN, no pretrained
 weights) instead of EfficientNet-Lite0, same labeled split, augmentation and schedule, lr 0.02."""
+
 from ..common.models.faster_rcnn_tiny import model
 from .supervised_bccd_10pct import dataloader, datasets, lr_multiplier, optimizer, train
 

@@ -6,7 +6,9 @@ per GPU on 8 GPUs (the official baseline's samples_per_gpu=1).
         --num-gpus 8 dataloader.fold=2 train.init_checkpoint=/path/to/R-50.pkl
 """
 
-from .coco_1pct import dataloader, datasets, detector as model, lr_multiplier, optimizer, train
+from .coco_1pct import dataloader, datasets
+from .coco_1pct import detector as model
+from .coco_1pct import lr_multiplier, optimizer, train
 
 del datasets["unlabeled"]
 del dataloader.unlabeled

@@ -2,7 +2,9 @@
 set), augmentation, labeled batch and schedule, without the unlabeled images; `tools/demo.py`
 trains it beside Soft Teacher so the main job prints both APs."""
 
-from .demo_cpu import dataloader, datasets, detector as model, lr_multiplier, optimizer, train
+from .demo_cpu import dataloader, datasets
+from .demo_cpu import detector as model
+from .demo_cpu import lr_multiplier, optimizer, train
 
 del datasets["unlabeled"]
 del dataloader.unlabeled

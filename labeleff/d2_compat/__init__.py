@@ -1,4 +1,5 @@
-"""Detectron2 compatibility: use the native `detectron2._C` when it loads, else a pure-PyTorch fallback.
+"""Detectron2 compatibility: use the native `detectron2._C` when it loads, else a pure-PyTorch
+fallback.
 
 `ensure_c_ops()` runs on `import labeleff`. On the fallback path it
 1. puts `_C_fallback` at `sys.modules["detectron2._C"]` (and `detectron2._C`),

@@ -1,4 +1,5 @@
-"""Deformable convolution for the `detectron2._C` fallback, computed with `torchvision.ops.deform_conv2d`.
+"""Deformable convolution for the `detectron2._C` fallback, computed with
+`torchvision.ops.deform_conv2d`.
 
 Two layers of API:
 - `deform_conv` / `modulated_deform_conv`: autograd-capable drop-ins for the functions of the same
@@ -128,7 +129,8 @@ def deform_conv_forward(
     input, weight, offset, output, columns, ones, kW, kH, dW, dH, padW, padH,
     dilationW, dilationH, group, deformable_group, im2col_step,
 ):
-    """Writes deform_conv(input, offset, weight) into `output`; `columns`/`ones` are unused buffers."""
+    """Writes deform_conv(input, offset, weight) into `output`; `columns`/`ones` are unused
+    buffers."""
     _check_kernel(weight, kH, kW)
     with torch.no_grad():
         out = deform_conv(

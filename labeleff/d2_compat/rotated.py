@@ -3,8 +3,8 @@
 Boxes are (x_center, y_center, width, height, angle_degrees) as in Detectron2's `RotatedBoxes`
 (angle counter-clockwise). The intersection of two rectangles is the convex polygon whose vertices
 are the corners of each box lying inside the other plus the crossings of their edges (at most 24
-candidates, 8 real ones); its area comes from the shoelace formula after sorting the valid vertices by
-angle around their mean. Everything is batched over box pairs; only pairs whose circumscribed
+candidates, 8 real ones); its area comes from the shoelace formula after sorting the valid vertices
+by angle around their mean. Everything is batched over box pairs; only pairs whose circumscribed
 circles overlap are evaluated, in chunks, so memory stays bounded for anchor-vs-gt matching.
 """
 
@@ -31,7 +31,8 @@ def _corners(boxes):
 
 
 def _inside(points, boxes):
-    """points (P, K, 2), boxes (P, 5) -> (P, K) bool: point lies in (or on the border of) its box."""
+    """points (P, K, 2), boxes (P, 5) -> (P, K) bool: point lies in (or on the border of) its
+    box."""
     theta = boxes[:, 4, None] * (math.pi / 180.0)
     cos, sin = torch.cos(theta), torch.sin(theta)
     dx = points[..., 0] - boxes[:, 0, None]

@@ -1,4 +1,6 @@
-"""Datasets: catalog registration from configs, the synthetic demo set, format converters, splits."""
+"""Datasets: catalog registration from configs, the synthetic demo set, format converters,
+splits."""
+
 from .catalog import datasets_root, register_coco, register_datasets
 from .coco_io import DatasetFormatError, load_class_names, load_coco_json, write_coco_json
 from .convert_voc import voc_to_coco

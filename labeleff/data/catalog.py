@@ -1,4 +1,5 @@
 """Registering datasets from a config's `datasets` node into Detectron2's catalog."""
+
 import logging
 import os
 
@@ -29,13 +30,16 @@ def register_coco(name: str, json_file: str, image_root: str, metadata: dict = N
         raise FileNotFoundError(f"dataset '{name}': image folder not found: {image_root}")
     if name in DatasetCatalog.list():
         meta = MetadataCatalog.get(name)
-        same = (os.path.abspath(getattr(meta, "json_file", "")) == os.path.abspath(json_file)
-                and os.path.abspath(getattr(meta, "image_root", "")) == os.path.abspath(image_root))
+        same = os.path.abspath(getattr(meta, "json_file", "")) == os.path.abspath(
+            json_file
+        ) and os.path.abspath(getattr(meta, "image_root", "")) == os.path.abspath(image_root)
         if same:
             return name
         # A later config in the same process points the name elsewhere: the latest wins, loudly.
-        logger.warning(f"dataset '{name}' was registered with {getattr(meta, 'json_file', '?')}; "
-                       f"re-registering it with {json_file}")
+        logger.warning(
+            f"dataset '{name}' was registered with {getattr(meta, 'json_file', '?')}; "
+            f"re-registering it with {json_file}"
+        )
         DatasetCatalog.remove(name)
         MetadataCatalog.remove(name)
     register_coco_instances(name, dict(metadata or {}), json_file, image_root)

@@ -4,6 +4,7 @@ It lets the demo and the tests train offline: class = shape (circle, square, tri
 size (about 12-70 px on 160x160 images) vary, backgrounds carry gradients, blobs and lines.
 A "fog" variant (I * t + A * (1 - t)) gives a domain shift for the adaptation demo.
 """
+
 import json
 import os
 import shutil
@@ -85,11 +86,16 @@ def _make_split(out_dir: str, split: str, variant: str) -> dict:
         for cls, box in boxes:
             color = tuple(int(v) for v in rng.integers(0, 256, 3))
             _draw(img, cls, box, color)
-            annotations.append(dict(
-                id=len(annotations) + 1, image_id=i + 1, category_id=cls + 1, iscrowd=0,
-                bbox=[box[0], box[1], box[2] - box[0], box[3] - box[1]],
-                area=(box[2] - box[0]) * (box[3] - box[1]),
-            ))
+            annotations.append(
+                dict(
+                    id=len(annotations) + 1,
+                    image_id=i + 1,
+                    category_id=cls + 1,
+                    iscrowd=0,
+                    bbox=[box[0], box[1], box[2] - box[0], box[3] - box[1]],
+                    area=(box[2] - box[0]) * (box[3] - box[1]),
+                )
+            )
         if variant == "fog":
             img = apply_fog(img)
         name = f"{i:05d}.jpg"
@@ -103,7 +109,8 @@ def _make_split(out_dir: str, split: str, variant: str) -> dict:
 
 
 def make_demo_detection(split: str = "train", variant: str = "clear", root: str = None):
-    """Create (once) `<root>/demo_<variant>/{<split>/*.jpg, <split>.json}`; returns (json, image_root).
+    """Create (once) `<root>/demo_<variant>/{<split>/*.jpg, <split>.json}`; returns (json,
+    image_root).
 
     Written into a temp folder and renamed, so concurrent processes never see half a dataset.
     """
@@ -128,8 +135,10 @@ def make_demo_detection(split: str = "train", variant: str = "clear", root: str 
     return json_file, image_root
 
 
-def register_demo_detection(name: str, split: str = "train", variant: str = "clear",
-                            root: str = None) -> str:
-    """Make (if needed) and register the demo dataset `split`/`variant` as `name`; returns `name`."""
+def register_demo_detection(
+    name: str, split: str = "train", variant: str = "clear", root: str = None
+) -> str:
+    """Make (if needed) and register the demo dataset `split`/`variant` as `name`; returns
+    `name`."""
     json_file, image_root = make_demo_detection(split, variant, root)
     return register_coco(name, json_file, image_root)

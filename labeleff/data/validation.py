@@ -141,7 +141,9 @@ def _missing_message(problems: Dict[str, List[str]]) -> str:
     lines = []
     for name, missing in problems.items():
         shown = "\n    ".join(missing[:_MAX_LISTED])
-        more = f"\n    ... and {len(missing) - _MAX_LISTED} more" if len(missing) > _MAX_LISTED else ""
+        more = (
+            f"\n    ... and {len(missing) - _MAX_LISTED} more" if len(missing) > _MAX_LISTED else ""
+        )
         lines.append(
             f"dataset '{name}' ({_source(name)}): {len(missing)} missing file(s):\n    "
             f"{shown}{more}"

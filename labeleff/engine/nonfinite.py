@@ -67,9 +67,7 @@ class NonFiniteGuard:
         # a training forward updates BN running statistics: a skipped step must not keep them
         # (a diverging forward would leave NaN statistics behind)
         if module.training:
-            self._buffers_before = [
-                (b, b.detach().clone()) for b in module.buffers()
-            ]
+            self._buffers_before = [(b, b.detach().clone()) for b in module.buffers()]
 
     def _record_loss_terms(self, module, inputs, output):
         if module.training:
@@ -124,10 +122,11 @@ class NonFiniteGuard:
                 first = self._consecutive_skips[0]
                 raise NonFiniteTraining(
                     f"{len(self._consecutive_skips)} consecutive steps (iterations {first}-"
-                    f"{self.iter}) had non-finite losses: {', '.join(terms)}. Training stopped; the "
-                    f"skipped steps kept the weights of iteration {first - 1}, and no checkpoint "
-                    "is written for the stop (the periodic ones are kept). Lower the learning "
-                    "rate, check the data of these iterations, or lengthen the warm-up",
+                    f"{self.iter}) had non-finite losses: {', '.join(terms)}. Training "
+                    f"stopped; the skipped steps kept the weights of iteration {first - 1}, and "
+                    "no checkpoint is written for the stop (the periodic ones are kept). Lower "
+                    "the learning rate, check the data of these iterations, or lengthen the "
+                    "warm-up",
                     completed_iter=first - 1,
                 ) from error
         else:

@@ -1,4 +1,5 @@
-"""Preemption-safe training: SIGTERM (cluster preemption, `kill`) or SIGINT (Ctrl-C) lets the current
+"""Preemption-safe training: SIGTERM (cluster preemption, `kill`) or SIGINT (Ctrl-C) lets the
+current
 step finish, writes a checkpoint (atomically: model, teacher, optimizer, scheduler, hook states,
 iteration; the loaders resume from the iteration) and stops with a message saying how to resume."""
 

@@ -134,8 +134,8 @@ def check_teacher_schedule(model, hook_list):
         isinstance(h, EMAHook) for h in hook_list
     ):
         raise ValueError(
-            f"{type(unwrap_model(model)).__name__} is a teacher-student model but train.hooks has no "
-            "EMAHook: add L(EMAHook)(momentum=...) to train.hooks (labeleff.projects."
+            f"{type(unwrap_model(model)).__name__} is a teacher-student model but train.hooks has "
+            "no EMAHook: add L(EMAHook)(momentum=...) to train.hooks (labeleff.projects."
             "teacher_student.EMAHook), or the teacher never moves"
         )
 
@@ -241,8 +241,10 @@ def save_stopped_run(checkpointer, trainer, error: TrainingStopped) -> None:
     if comm.is_main_process():
         name = f"model_{completed:07d}"
         checkpointer.save(name, iteration=completed)
-        error.args = (f"{error.args[0]}\ncheckpoint of iteration {completed}: "
-                      f"{checkpointer.save_dir}/{name}.pth (continue with --resume)",)
+        error.args = (
+            f"{error.args[0]}\ncheckpoint of iteration {completed}: "
+            f"{checkpointer.save_dir}/{name}.pth (continue with --resume)",
+        )
 
 
 def main(args):

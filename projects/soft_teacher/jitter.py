@@ -1,4 +1,5 @@
-"""Box jittering and the regression-uncertainty score of Soft Teacher (Xu et al., ICCV 2021, Sec. 3.3)."""
+"""Box jittering and the regression-uncertainty score of Soft Teacher (Xu et al., ICCV 2021, Sec.
+3.3)."""
 
 from typing import Optional
 

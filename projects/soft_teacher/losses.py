@@ -25,7 +25,8 @@ def soft_background_weights(
 def soft_background_cls_loss(
     logits: torch.Tensor, gt_classes: torch.Tensor, weights: torch.Tensor
 ) -> torch.Tensor:
-    """Weighted cross entropy sum(w * CE) / max(sum(w), 1) (the paper's Eq. 3-4, official normaliser).
+    """Weighted cross entropy sum(w * CE) / max(sum(w), 1) (the paper's Eq. 3-4, official
+    normaliser).
 
     Args:
         logits: (R, K + 1) class logits of the student, background last (Detectron2 convention).

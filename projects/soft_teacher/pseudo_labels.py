@@ -1,4 +1,5 @@
-"""Selection of Soft Teacher pseudo-labels: score and box-uncertainty thresholds, minimum box size."""
+"""Selection of Soft Teacher pseudo-labels: score and box-uncertainty thresholds, minimum box
+size."""
 
 from typing import Optional, Union
 

@@ -120,7 +120,8 @@ class SoftTeacher(TeacherStudent):
             pseudo_label_initial_score_thr: teacher detections kept above this score.
             rpn_pseudo_threshold: pseudo boxes above this score are RPN targets.
             cls_pseudo_threshold: pseudo boxes above this score are ROI classification targets.
-            reg_pseudo_threshold: pseudo boxes with uncertainty below this are ROI regression targets.
+            reg_pseudo_threshold: pseudo boxes with uncertainty below this are ROI regression
+                targets.
             reg_min_score: only teacher boxes scored above this are jittered and can be regression
                 targets (the paper: its initial score threshold 0.5; set apart so that a low
                 `pseudo_label_initial_score_thr` for adaptive thresholds does not make unsure

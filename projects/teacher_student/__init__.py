@@ -1,6 +1,11 @@
 """teacher_student: the shared semi-supervised engine (teacher-student meta-architecture, trainer
 with two loaders, EMA hook, multi-view mapper with tracked transforms, box projection)."""
 
+from .adaptive_thresholds import (
+    ClassFrequencyThresholds,
+    ClassScoreThresholds,
+    gmm_score_threshold,
+)
 from .augmentations import (
     OneOf,
     RandomColorOp,
@@ -17,11 +22,6 @@ from .bn_statistics import running_stats_frozen
 from .box_projection import boxes_between_views, project_boxes, transform_to_matrix, view_to_view
 from .data import SeededBatchStream, build_semi_supervised_train_loader
 from .ema import EMAHook, ema_momentum, ema_update_
-from .adaptive_thresholds import (
-    ClassFrequencyThresholds,
-    ClassScoreThresholds,
-    gmm_score_threshold,
-)
 from .health import PseudoLabelHealthHook, collapse_warning, write_curves_png
 from .hooks import PseudoLabelVisualizerHook
 from .losses import weight_losses

@@ -2,7 +2,7 @@
 teacher's recent scores of each class (ConsistentTeacher's GMM policy, Wang et al., CVPR 2023), or
 the rank that keeps each class's pseudo-labels in proportion to its labeled frequency."""
 
-from typing import Optional, Sequence
+from typing import Sequence
 
 import numpy as np
 import torch

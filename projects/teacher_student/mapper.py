@@ -5,10 +5,10 @@ from typing import Dict, List, Sequence
 
 import numpy as np
 import torch
-from PIL import Image
 from detectron2.data import detection_utils as utils
 from detectron2.data import transforms as T
 from detectron2.structures import Boxes, BoxMode, Instances
+from PIL import Image
 
 from .box_projection import project_boxes, transform_to_matrix
 

@@ -93,8 +93,8 @@ class TeacherStudent(nn.Module):
         # Teacher-student methods are LazyConfig-only: a yacs path would build them with default
         # thresholds and schedules silently. @configurable needs this hook to exist.
         raise TypeError(
-            f"{cls.__name__} is built from a LazyConfig (configs/...py, its constructor arguments), "
-            "not from a yacs CfgNode"
+            f"{cls.__name__} is built from a LazyConfig (configs/...py, its constructor "
+            "arguments), not from a yacs CfgNode"
         )
 
     @property

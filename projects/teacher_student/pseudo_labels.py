@@ -1,4 +1,5 @@
-"""Pseudo-label quality against hidden ground truth (precision/recall at IoU 0.5, boxes per image)."""
+"""Pseudo-label quality against hidden ground truth (precision/recall at IoU 0.5, boxes per
+image)."""
 
 from typing import List, Optional, Tuple
 

@@ -1,4 +1,5 @@
-"""`SemiSupervisedTrainer`: Detectron2's (AMP) trainer with one labeled and one unlabeled batch per step."""
+"""`SemiSupervisedTrainer`: Detectron2's (AMP) trainer with one labeled and one unlabeled batch per
+step."""
 
 import torch
 from detectron2.engine import AMPTrainer, SimpleTrainer
@@ -51,8 +52,8 @@ class PairedBatches:
 class SemiSupervisedTrainer(NonFiniteGuard, AMPTrainer):
     """
     Detectron2's trainer fed by :class:`PairedBatches`: each step calls
-    `model({"labeled": ..., "unlabeled": ...})` and optimizes the sum of the returned loss dict, with
-    Detectron2's own steps: `AMPTrainer.run_step` (autocast + GradScaler) when `amp`, else
+    `model({"labeled": ..., "unlabeled": ...})` and optimizes the sum of the returned loss dict,
+    with Detectron2's own steps: `AMPTrainer.run_step` (autocast + GradScaler) when `amp`, else
     `SimpleTrainer.run_step` (fp32). Metrics, hooks and checkpoints are Detectron2's.
 
     Before the first step both loaders are positioned at the start iteration, so `--resume`

@@ -6,7 +6,6 @@ import os
 
 import pytest
 import torch
-
 from mic_uda_helpers import REPO
 
 

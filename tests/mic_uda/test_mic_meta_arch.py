@@ -6,7 +6,6 @@ import pytest
 import torch
 from detectron2.structures import Boxes, Instances
 from detectron2.utils.events import EventStorage
-
 from mic_uda_helpers import make_mic, source_item, target_item
 
 

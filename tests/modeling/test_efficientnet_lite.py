@@ -1,4 +1,5 @@
 """EfficientNet-Lite0: the packaged ImageNet weights, the Detectron2 backbone, freezing."""
+
 import os
 from collections import OrderedDict
 
@@ -69,7 +70,10 @@ def test_backbone_features_match_the_classifier_stages(classifier):
     # FrozenBN must keep the ReLU6 fused into timm's BatchNormAct2d (a plain frozen BN drops it).
     torch.testing.assert_close(feats["res5"], y, rtol=1e-4, atol=1e-4)
     assert {k: s.stride for k, s in backbone.output_shape().items()} == {
-        "res2": 4, "res3": 8, "res4": 16, "res5": 32
+        "res2": 4,
+        "res3": 8,
+        "res4": 16,
+        "res5": 32,
     }
 
 
@@ -96,7 +100,9 @@ def test_sgd_step_changes_only_trainable_parameters(freeze_at):
         f"body.blocks.{i}." for i in range(1, {0: 1, 2: 2, 5: 7}[freeze_at])
     ]
     expect_frozen = {
-        n for n, _ in backbone.named_parameters() if freeze_at and any(n.startswith(s) for s in stem_and)
+        n
+        for n, _ in backbone.named_parameters()
+        if freeze_at and any(n.startswith(s) for s in stem_and)
     }
     assert frozen == expect_frozen
     trainable = [p for p in backbone.parameters() if p.requires_grad]

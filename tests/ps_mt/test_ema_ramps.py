@@ -3,6 +3,7 @@
 import math
 
 import pytest
+
 from labeleff.projects.ps_mt.ema import active_teacher_index
 from labeleff.projects.ps_mt.ramps import cosine_rampup, sigmoid_rampup
 

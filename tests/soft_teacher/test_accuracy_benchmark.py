@@ -174,8 +174,9 @@ def test_benchmark_end_to_end_on_a_tiny_voc_folder(tmp_path):
 
 
 def test_the_configured_evaluation_model_is_the_ratio_s_model():
-    from labeleff.projects.soft_teacher.accuracy_benchmark import SEMI_CONFIG, configured_eval_model
     from detectron2.config import LazyConfig
+
+    from labeleff.projects.soft_teacher.accuracy_benchmark import SEMI_CONFIG, configured_eval_model
 
     assert configured_eval_model() == LazyConfig.load(SEMI_CONFIG).model.eval_model
     assert configured_eval_model(["model.eval_model=teacher"]) == "teacher"

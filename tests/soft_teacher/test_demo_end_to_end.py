@@ -29,9 +29,12 @@ def test_demo_trains_with_unsupervised_losses(tmp_path):
                 "train.checkpointer.period=3",
                 "train.vis_period=0",
                 "train.hooks.1.period=3",
-                # A 2-iteration burn-in leaves an untrained teacher whose scores sit near chance: the
-                # paper's thresholds (0.5 / 0.9) would select nothing. 0.0 turns every teacher detection
-                # (score >= the detector's 0.05 test threshold) into a pseudo-label, and every jittered
+                # A 2-iteration burn-in leaves an untrained teacher whose scores sit near chance:
+                # the
+                # paper's thresholds (0.5 / 0.9) would select nothing. 0.0 turns every teacher
+                # detection
+                # (score >= the detector's 0.05 test threshold) into a pseudo-label, and every
+                # jittered
                 # box (reg_min_score 0) into a reliable one, so all four unsupervised losses are
                 # exercised.
                 "model.pseudo_label_initial_score_thr=0.0",

@@ -1,4 +1,5 @@
-"""tools/demo.py reads the pseudo-label windows of the latest run only (metrics.json is appended)."""
+"""tools/demo.py reads the pseudo-label windows of the latest run only (metrics.json is
+appended)."""
 
 import importlib.util
 import json

@@ -1,4 +1,5 @@
-"""Threshold filters of the pseudo-labels: exactly the boxes strictly above / below each threshold."""
+"""Threshold filters of the pseudo-labels: exactly the boxes strictly above / below each
+threshold."""
 
 import torch
 from detectron2.structures import Boxes, Instances

@@ -2,7 +2,6 @@
 
 import json
 
-import pytest
 from detectron2.data import DatasetCatalog
 
 from labeleff.projects.soft_teacher.data import (

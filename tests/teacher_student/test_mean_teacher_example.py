@@ -4,7 +4,6 @@ threshold, projected to the strong view, trained with the student's own losses."
 import os
 
 import numpy as np
-import pytest
 import torch
 from detectron2.config import LazyConfig, instantiate
 from detectron2.utils.events import EventStorage

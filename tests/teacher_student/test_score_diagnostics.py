@@ -1,4 +1,5 @@
-"""ScoreTally (tools/teacher_scores.py): TP / FP scores and precision / recall per threshold by hand,
+"""ScoreTally (tools/teacher_scores.py): TP / FP scores and precision / recall per threshold by
+hand,
 and the same per-threshold recall as a fresh matching of the detections above the threshold."""
 
 import pytest

@@ -2,13 +2,13 @@ import os
 
 import torch
 from detectron2.config import LazyConfig, instantiate
+from ts_helpers import ToyDetector, ToyTeacherStudent, make_image_dataset
 
 from labeleff.projects.teacher_student import (
     EMAHook,
     PseudoLabelVisualizerHook,
     SemiSupervisedTrainer,
 )
-from ts_helpers import ToyDetector, ToyTeacherStudent, make_image_dataset
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

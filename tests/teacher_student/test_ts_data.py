@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 import torch
 from torch.utils.data import DataLoader
+from ts_helpers import ToyDetector, ToyTeacherStudent, make_image_dataset
 
 from labeleff.projects.teacher_student import (
     MultiViewDatasetMapper,
@@ -13,7 +14,6 @@ from labeleff.projects.teacher_student import (
     strong_view_augmentations,
     weak_view_augmentations,
 )
-from ts_helpers import ToyDetector, ToyTeacherStudent, make_image_dataset
 
 
 def _index(d):

@@ -6,9 +6,9 @@ import torch
 from detectron2.engine import launch
 from detectron2.utils import comm
 from torch.nn.parallel import DistributedDataParallel
+from ts_helpers import ToyDetector, ToyTeacherStudent, make_image_dataset, toy_loaders
 
 from labeleff.projects.teacher_student import EMAHook, SemiSupervisedTrainer
-from ts_helpers import ToyDetector, ToyTeacherStudent, make_image_dataset, toy_loaders
 
 
 def _free_port():

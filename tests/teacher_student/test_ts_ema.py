@@ -1,6 +1,7 @@
 import pytest
 import torch
 from detectron2.engine import HookBase
+from ts_helpers import ToyDetector, ToyTeacherStudent, make_image_dataset, state_of, toy_loaders
 
 from labeleff.projects.teacher_student import (
     EMAHook,
@@ -8,7 +9,6 @@ from labeleff.projects.teacher_student import (
     ema_momentum,
     ema_update_,
 )
-from ts_helpers import ToyDetector, ToyTeacherStudent, make_image_dataset, state_of, toy_loaders
 
 
 def test_ema_update_formula_and_buffer_modes():

@@ -6,9 +6,9 @@ import pytest
 import torch
 from detectron2.structures import Boxes, Instances
 from detectron2.utils.events import EventStorage
+from ts_helpers import ToyDetector, ToyTeacherStudent
 
 from labeleff.projects.teacher_student import PseudoLabelVisualizerHook, match_pseudo_labels
-from ts_helpers import ToyDetector, ToyTeacherStudent
 
 
 def _inst(boxes, classes, scores=None, size=(50, 60), prefix="gt"):

@@ -5,10 +5,10 @@ import torch
 from detectron2.engine import hooks
 from detectron2.solver import WarmupParamScheduler
 from fvcore.common.param_scheduler import MultiStepParamScheduler
+from ts_helpers import ToyDetector, ToyTeacherStudent, make_image_dataset, state_of, toy_loaders
 
 from labeleff.checkpoint import AtomicCheckpointer
 from labeleff.projects.teacher_student import EMAHook, SemiSupervisedTrainer
-from ts_helpers import ToyDetector, ToyTeacherStudent, make_image_dataset, state_of, toy_loaders
 
 N = 3
 

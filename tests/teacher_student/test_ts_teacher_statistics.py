@@ -8,11 +8,11 @@ import pytest
 import torch
 from detectron2.config import instantiate
 from detectron2.utils.events import EventStorage
+from ts_helpers import ToyDetector, ToyTeacherStudent, make_image_dataset, toy_loaders
 
 from labeleff.config import load_config
 from labeleff.engine.train_net import build_trainer, check_teacher_schedule
 from labeleff.projects.teacher_student import EMAHook, ema_momentum, running_stats_frozen
-from ts_helpers import ToyDetector, ToyTeacherStudent, make_image_dataset, toy_loaders
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

@@ -5,9 +5,9 @@ import torch
 from detectron2.checkpoint import DetectionCheckpointer
 from detectron2.config import LazyConfig, instantiate
 from detectron2.structures import Boxes, Instances
+from ts_helpers import ToyDetector, ToyTeacherStudent, make_image_dataset, state_of, toy_loaders
 
 from labeleff.projects.teacher_student import EMAHook, SemiSupervisedTrainer, TeacherStudent
-from ts_helpers import ToyDetector, ToyTeacherStudent, make_image_dataset, state_of, toy_loaders
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

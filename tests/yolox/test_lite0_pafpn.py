@@ -1,4 +1,5 @@
-"""YOLOX's PAFPN on EfficientNet-Lite0 res3/res4/res5 and the Lite0 model node of the CPU configs."""
+"""YOLOX's PAFPN on EfficientNet-Lite0 res3/res4/res5 and the Lite0 model node of the CPU
+configs."""
 
 import os
 

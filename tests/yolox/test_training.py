@@ -10,12 +10,12 @@ from detectron2.engine import SimpleTrainer
 from detectron2.structures import Boxes, BoxMode, Instances
 
 from labeleff.projects.yolox import (
+    YOLOPAFPN,
     YOLOX,
     CSPDarknet,
     ModelEMAHook,
     MosaicMixupDataset,
     NoAugSwitchHook,
-    YOLOPAFPN,
     YOLOXDatasetMapper,
     YOLOXHead,
     cspdarknet_channels,

@@ -1,4 +1,5 @@
 """Loaders on the project's synthetic demo detection set (made on first use, 160x160 images)."""
+
 import detectron2.data.transforms as T
 from detectron2.config import LazyCall as L
 from detectron2.data import (

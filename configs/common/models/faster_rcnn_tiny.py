@@ -3,6 +3,7 @@
 Same meta-architecture and heads as the R50-FPN config, so every method runs on both.
 Trains from scratch (BN, not FrozenBN: FrozenBN without pretrained weights diverges).
 """
+
 from detectron2.config import LazyCall as L
 from detectron2.layers import ShapeSpec
 from detectron2.modeling.backbone import FPN

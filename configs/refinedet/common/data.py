@@ -2,8 +2,11 @@
 mapper passes the original image, the model warps it to its test size (official im_detect)."""
 
 from detectron2.config import LazyCall as L
-from detectron2.data import build_detection_test_loader, build_detection_train_loader
-from detectron2.data import get_detection_dataset_dicts
+from detectron2.data import (
+    build_detection_test_loader,
+    build_detection_train_loader,
+    get_detection_dataset_dicts,
+)
 from omegaconf import OmegaConf
 
 from labeleff.evaluation import COCOEvaluator

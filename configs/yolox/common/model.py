@@ -6,7 +6,7 @@ with depthwise convs.
 
 from detectron2.config import LazyCall as L
 
-from labeleff.projects.yolox import YOLOX, CSPDarknet, YOLOPAFPN, YOLOXHead, cspdarknet_channels
+from labeleff.projects.yolox import YOLOPAFPN, YOLOX, CSPDarknet, YOLOXHead, cspdarknet_channels
 from labeleff.projects.yolox.box_coding import SCALE_CLAMP
 
 
