@@ -8,7 +8,7 @@ from typing import Callable
 from torch import nn
 from torch.nn.parallel import DataParallel, DistributedDataParallel
 
-__all__ = ["unwrap_model", "atomic_write"]
+__all__ = ["unwrap_model", "atomic_write", "SharedOnCopy"]
 
 
 def unwrap_model(model: nn.Module) -> nn.Module:
@@ -38,3 +38,18 @@ def atomic_write(path: str, write_fn: Callable, mode: str = "wb") -> str:
             os.remove(tmp)
         raise
     return path
+
+
+class SharedOnCopy:
+    """A callable (a module hook of the trainer) that `copy.deepcopy(module)` shares instead of
+    copying: hooks refer to the trainer, which holds loaders and open files, and some hooks copy
+    the model (an EMA model). Calls `fn`."""
+
+    def __init__(self, fn: Callable):
+        self.fn = fn
+
+    def __call__(self, *args, **kwargs):
+        return self.fn(*args, **kwargs)
+
+    def __deepcopy__(self, memo):
+        return self

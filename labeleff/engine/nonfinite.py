@@ -17,6 +17,7 @@ from detectron2.engine import AMPTrainer, SimpleTrainer
 from detectron2.utils import comm
 
 from ..stops import NonFiniteTraining
+from ..utils import SharedOnCopy
 
 __all__ = ["NonFiniteGuard", "GuardedSimpleTrainer", "GuardedAMPTrainer", "nonfinite_terms"]
 
@@ -51,12 +52,12 @@ class NonFiniteGuard:
         self.skipped_nonfinite = 0
         self._consecutive_skips = []  # iterations of the current run of skipped steps
         self._step_terms = []
+        super().before_train()  # first: hooks that copy the model (EMA) copy it without ours
         # the loss dict is internal to run_step; a forward hook sees it without copying the step
         self._hooks_on_model = [
-            self.model.register_forward_pre_hook(self._keep_buffers),
-            self.model.register_forward_hook(self._record_loss_terms),
+            self.model.register_forward_pre_hook(SharedOnCopy(self._keep_buffers)),
+            self.model.register_forward_hook(SharedOnCopy(self._record_loss_terms)),
         ]
-        super().before_train()
 
     def after_train(self):
         for h in self._hooks_on_model:

@@ -10,6 +10,8 @@ import torch
 from detectron2.engine import HookBase
 from detectron2.utils import comm
 
+from ..utils import SharedOnCopy
+
 __all__ = ["IterationSeedHook", "iteration_seed"]
 
 
@@ -28,8 +30,12 @@ class IterationSeedHook(HookBase):
         self.seed = seed
         self._handle = None
 
-    def before_train(self):
-        self._handle = self.trainer.model.register_forward_pre_hook(self._seed_step)
+    def before_step(self):
+        # registered at the first step, after every hook's before_train (one may copy the model)
+        if self._handle is None:
+            self._handle = self.trainer.model.register_forward_pre_hook(
+                SharedOnCopy(self._seed_step)
+            )
 
     def after_train(self):
         if self._handle is not None:
