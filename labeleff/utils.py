@@ -5,10 +5,12 @@ import os
 import tempfile
 from typing import Callable
 
+import torch
+import torch.distributed as dist
 from torch import nn
 from torch.nn.parallel import DataParallel, DistributedDataParallel
 
-__all__ = ["unwrap_model", "atomic_write", "SharedOnCopy"]
+__all__ = ["unwrap_model", "atomic_write", "SharedOnCopy", "max_over_ranks"]
 
 
 def unwrap_model(model: nn.Module) -> nn.Module:
@@ -53,3 +55,15 @@ class SharedOnCopy:
 
     def __deepcopy__(self, memo):
         return self
+
+
+def max_over_ranks(value: float) -> float:
+    """The largest `value` over all processes (itself in a single-process run). A collective:
+    every rank must call it at the same point."""
+    if not dist.is_available() or not dist.is_initialized() or dist.get_world_size() == 1:
+        return value
+    on_gpu = dist.get_backend() == "nccl"  # NCCL reduces CUDA tensors only, GLOO CPU ones
+    device = torch.device("cuda", torch.cuda.current_device()) if on_gpu else "cpu"
+    t = torch.tensor([float(value)], device=device)
+    dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return t.item()

@@ -23,6 +23,7 @@ from detectron2.utils.registry import locate
 from omegaconf import DictConfig
 
 from ..stops import TooManyBadImages
+from .coco_io import file_list
 
 __all__ = [
     "BAD_IMAGES_KEY",
@@ -142,11 +143,9 @@ class BadImageMonitor:
             get_event_storage().put_scalar("data/bad_images", len(self.bad), smoothing_hint=False)
             if len(self.bad) > self.max_bad_images:
                 names = list(self.bad)
-                shown = "\n    ".join(names[:20])
-                more = f"\n    ... and {len(names) - 20} more" if len(names) > 20 else ""
                 raise TooManyBadImages(
                     f"{len(names)} unreadable images skipped, more than train.max_bad_images="
                     f"{self.max_bad_images}; training stopped (checkpoint written). Fix or remove "
-                    f"them from the dataset:\n    {shown}{more}"
+                    f"them from the dataset:{file_list(names, 20)}"
                 )
             yield batch

@@ -22,6 +22,7 @@ __all__ = [
     "build_coco_dict",
     "validate_coco_dict",
     "load_coco_json",
+    "file_list",
     "write_coco_json",
 ]
 
@@ -186,6 +187,13 @@ class ConversionReport:
                 f"Skipped {len(self.skipped_images)} annotation file(s) without an image: "
                 f"{_name_files(self.skipped_images)}"
             )
+
+
+def file_list(paths: Sequence[str], limit: int, indent: str = "    ") -> str:
+    """The first `limit` paths, one per line (each after a newline and `indent`), then
+    "... and N more" when there are more."""
+    shown = "".join(f"\n{indent}{p}" for p in paths[:limit])
+    return shown + (f"\n{indent}... and {len(paths) - limit} more" if len(paths) > limit else "")
 
 
 def _name_files(files: List[str]) -> str:

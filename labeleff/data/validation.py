@@ -18,8 +18,9 @@ from typing import Dict, Iterable, List, Tuple
 
 from detectron2.data import DatasetCatalog, MetadataCatalog
 from detectron2.structures import BoxMode
+from omegaconf import ListConfig
 
-from .coco_io import DatasetFormatError
+from .coco_io import DatasetFormatError, file_list
 
 __all__ = [
     "DatasetCheckError",
@@ -57,7 +58,7 @@ def dataset_names_in(node) -> List[str]:
     def visit(x):
         items = x.items() if hasattr(x, "items") else None
         if items is None:
-            if isinstance(x, (list, tuple)) or type(x).__name__ == "ListConfig":
+            if _is_seq(x):
                 for v in x:
                     visit(v)
             return
@@ -74,7 +75,7 @@ def dataset_names_in(node) -> List[str]:
 
 
 def _is_seq(v) -> bool:
-    return isinstance(v, (list, tuple)) or type(v).__name__ == "ListConfig"
+    return isinstance(v, (list, tuple, ListConfig))
 
 
 def _clean_boxes(dicts: List[dict]) -> Dict[str, int]:
@@ -140,13 +141,9 @@ def check_dataset_dicts(name: str, dicts: List[dict]) -> List[str]:
 def _missing_message(problems: Dict[str, List[str]]) -> str:
     lines = []
     for name, missing in problems.items():
-        shown = "\n    ".join(missing[:_MAX_LISTED])
-        more = (
-            f"\n    ... and {len(missing) - _MAX_LISTED} more" if len(missing) > _MAX_LISTED else ""
-        )
         lines.append(
-            f"dataset '{name}' ({_source(name)}): {len(missing)} missing file(s):\n    "
-            f"{shown}{more}"
+            f"dataset '{name}' ({_source(name)}): {len(missing)} missing file(s):"
+            f"{file_list(missing, _MAX_LISTED)}"
         )
     return "images referenced by the datasets are missing:\n" + "\n".join(lines)
 

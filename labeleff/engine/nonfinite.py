@@ -12,12 +12,10 @@ import logging
 from typing import Callable, List
 
 import torch
-import torch.distributed as dist
 from detectron2.engine import AMPTrainer, SimpleTrainer
-from detectron2.utils import comm
 
 from ..stops import NonFiniteTraining
-from ..utils import SharedOnCopy
+from ..utils import SharedOnCopy, max_over_ranks
 
 __all__ = ["NonFiniteGuard", "GuardedSimpleTrainer", "GuardedAMPTrainer", "nonfinite_terms"]
 
@@ -75,12 +73,8 @@ class NonFiniteGuard:
             self._step_terms = nonfinite_terms(output)
 
     def after_backward(self):
-        skip = bool(self._step_terms)
-        if comm.get_world_size() > 1:  # every rank reaches this point once per step
-            flag = torch.tensor([float(skip)], device=_collective_device())
-            dist.all_reduce(flag, op=dist.ReduceOp.MAX)
-            skip = bool(flag.item())
-        if skip:
+        # every rank reaches this point once per step: all skip if one saw a non-finite loss
+        if max_over_ranks(float(bool(self._step_terms))) > 0:
             self.last_step_skipped = True
             self._drop_gradients()
         super().after_backward()
@@ -133,13 +127,6 @@ class NonFiniteGuard:
         else:
             self._consecutive_skips = []
         storage.put_scalar("train/skipped_nonfinite", self.skipped_nonfinite, smoothing_hint=False)
-
-
-def _collective_device():
-    """NCCL reduces CUDA tensors only; GLOO CPU ones."""
-    if dist.get_backend() == "nccl":
-        return torch.device("cuda", torch.cuda.current_device())
-    return torch.device("cpu")
 
 
 class GuardedSimpleTrainer(NonFiniteGuard, SimpleTrainer):

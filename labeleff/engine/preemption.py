@@ -7,12 +7,11 @@ import logging
 import signal
 import threading
 
-import torch
-import torch.distributed as dist
 from detectron2.engine import HookBase
 from detectron2.utils import comm
 
 from ..stops import TrainingInterrupted
+from ..utils import max_over_ranks
 
 __all__ = ["PreemptionHook", "forward_signals_to_children"]
 
@@ -57,11 +56,7 @@ class PreemptionHook(HookBase):
         )
 
     def after_step(self):
-        signum = self.received
-        if comm.get_world_size() > 1:
-            flag = torch.tensor([signum], device=_collective_device())
-            dist.all_reduce(flag, op=dist.ReduceOp.MAX)
-            signum = int(flag.item())
+        signum = int(max_over_ranks(self.received))  # all ranks stop after the same iteration
         if not signum:
             return
         iteration = self.trainer.iter
@@ -76,12 +71,6 @@ class PreemptionHook(HookBase):
             completed_iter=iteration,
             signum=signum,
         )
-
-
-def _collective_device():
-    if dist.get_backend() == "nccl":
-        return torch.device("cuda", torch.cuda.current_device())
-    return torch.device("cpu")
 
 
 def forward_signals_to_children():
