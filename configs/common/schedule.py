@@ -1,4 +1,9 @@
-"""Learning-rate multipliers: linear warm-up then steps (Detectron2's WarmupParamScheduler)."""
+"""Learning-rate multipliers: linear warm-up then steps (Detectron2's WarmupParamScheduler).
+
+fvcore's schedulers are functions of the fraction of training done (Detectron2's `LRMultiplier`
+calls them at iter / train.max_iter): steps written for `max_iter` stay at the same fractions when
+`train.max_iter` is overridden, as burn-in and ramp-ups do (labeleff.schedule.follows_max_iter).
+"""
 
 from detectron2.config import LazyCall as L
 from detectron2.solver import WarmupParamScheduler

@@ -7,6 +7,7 @@ Soft Teacher demo: same data, views, detector, schedule and EMA; hard 0.7 pseudo
 from detectron2.config import LazyCall as L
 
 from labeleff.projects.mean_teacher import MeanTeacher
+from labeleff.schedule import follows_max_iter
 
 from ..soft_teacher.demo_cpu import dataloader, datasets, detector, lr_multiplier, optimizer, train
 
@@ -15,6 +16,6 @@ model = L(MeanTeacher)(
     score_threshold=0.7,
     unsup_weight=1.0,
     eval_model="teacher",
-    burn_in_iters=200,
+    burn_in_iters=follows_max_iter(200, of=train.max_iter),
 )
 train.output_dir = "./output/mean_teacher/demo_cpu"

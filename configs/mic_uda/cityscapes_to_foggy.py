@@ -62,6 +62,7 @@ dataloader.train = L(build_semi_supervised_train_loader)(  # source, labeled
         image_format="BGR",
     ),
     total_batch_size=1,  # official: IMS_PER_BATCH 2 // (2 * GPUs) = 1 source (+ 1 target)
+    seed=0,  # fixed: exact --resume (ENGINE_CONTRACT)
     num_workers=4,
 )
 dataloader.unlabeled = L(build_semi_supervised_train_loader)(  # target, labels hidden
@@ -73,6 +74,7 @@ dataloader.unlabeled = L(build_semi_supervised_train_loader)(  # target, labels 
         image_format="BGR",
     ),
     total_batch_size=1,
+    seed=1,  # fixed: exact --resume (ENGINE_CONTRACT)
     num_workers=4,
 )
 dataloader.test = L(build_detection_test_loader)(
@@ -122,6 +124,7 @@ lr_multiplier = multistep(
 train.init_checkpoint = (
     "detectron2://ImageNetPretrained/MSRA/R-50.pkl"  # model-zoo name, or a local file
 )
+train.seed = 0  # fixed (official: unset): step draws and loader order follow it, so --resume is exact
 train.output_dir = "./output/mic_uda/cityscapes_to_foggy"
 train.eval_period = 10000
 train.checkpointer.period = 10000  # CHECKPOINT_PERIOD

@@ -17,6 +17,7 @@ from omegaconf import OmegaConf
 from labeleff.data.catalog import datasets_root
 from labeleff.projects.ps_mt import SemSegMapper, StrongPhotometric, register_camvid
 from labeleff.projects.ps_mt.schedule import iters_per_epoch
+from labeleff.schedule import follows_max_iter
 from labeleff.projects.teacher_student.data import build_semi_supervised_train_loader
 from labeleff.projects.teacher_student.ema import EMAHook
 from labeleff.projects.teacher_student.trainer import SemiSupervisedTrainer
@@ -65,6 +66,7 @@ dataloader.train = L(build_semi_supervised_train_loader)(
     # PS-MT feeds the strongly augmented labeled images to the student
     mapper=L(SemSegMapper)(augmentations=_geometry, photometric=L(StrongPhotometric)()),
     total_batch_size=BATCH,
+    seed=0,  # fixed: exact --resume (ENGINE_CONTRACT)
     num_workers=0,
 )
 dataloader.test = L(build_detection_test_loader)(
@@ -77,9 +79,11 @@ dataloader.evaluator = L(SemSegEvaluator)(dataset_name="camvid_val")
 _epoch = iters_per_epoch(367, "1/8", BATCH)  # 81 iterations over the 321 unlabeled images
 model.student.sem_seg_head.num_classes = 11
 model.student.sem_seg_head.ignore_value = 11  # CamVid "unlabelled"
-model.burn_in_iters = 5 * 12  # PS-MT --warm_up=5 epochs of the labeled loader (46 / 4)
+train.max_iter = 2000  # burn-in and ramp-up below follow a train.max_iter override
+# PS-MT --warm_up=5 epochs of the labeled loader (46 / 4)
+model.burn_in_iters = follows_max_iter(5 * 12, of=train.max_iter)
 model.teacher_period = _epoch  # teachers alternate every epoch
-model.rampup_iters = 12 * _epoch  # `ramp_up` = 12 epochs
+model.rampup_iters = follows_max_iter(12 * _epoch, of=train.max_iter)  # `ramp_up` = 12 epochs
 model.unsup_weight = 1.5  # VOC weight (CamVid is not in the paper)
 
 optimizer.lr = 0.01  # PS-MT VOC config lr 1e-2 (SGD, momentum 0.9, weight decay 1e-4)
@@ -90,7 +94,6 @@ lr_multiplier = L(WarmupParamScheduler)(
     warmup_factor=1.0,
 )
 
-train.max_iter = 2000
 train.eval_period = 500
 train.checkpointer.period = 1000
 train.device = "cpu"
@@ -105,6 +108,7 @@ train.trainer = L(SemiSupervisedTrainer)(
             augmentations=_geometry, photometric=L(StrongPhotometric)(), two_views=True
         ),
         total_batch_size=BATCH,
+        seed=1,  # fixed: exact --resume (ENGINE_CONTRACT)
         num_workers=0,
     )
 )

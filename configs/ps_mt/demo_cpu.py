@@ -15,6 +15,7 @@ from labeleff.projects.ps_mt import SemSegMapper, StrongPhotometric, demo_segmen
 from labeleff.projects.teacher_student.data import build_semi_supervised_train_loader
 from labeleff.projects.teacher_student.ema import EMAHook
 from labeleff.projects.teacher_student.trainer import SemiSupervisedTrainer
+from labeleff.schedule import follows_max_iter
 
 from ..common.optim import SGD as optimizer
 from ..common.train import train
@@ -45,6 +46,7 @@ dataloader.train = L(build_semi_supervised_train_loader)(
     dataset=L(get_detection_dataset_dicts)(names="ps_mt_demo_train_labeled", filter_empty=False),
     mapper=L(SemSegMapper)(augmentations=_geometry, photometric=L(StrongPhotometric)()),
     total_batch_size=4,
+    seed=0,  # fixed: exact --resume (ENGINE_CONTRACT)
     num_workers=0,
 )
 dataloader.test = L(build_detection_test_loader)(
@@ -54,9 +56,11 @@ dataloader.test = L(build_detection_test_loader)(
 )
 dataloader.evaluator = L(SemSegEvaluator)(dataset_name="ps_mt_demo_val", distributed=True)
 
-model.burn_in_iters = 5 * 4  # PS-MT --warm_up=5 epochs of the labeled loader (16 / 4)
+train.max_iter = 200  # burn-in and ramp-up below follow a train.max_iter override
+# PS-MT --warm_up=5 epochs of the labeled loader (16 / 4)
+model.burn_in_iters = follows_max_iter(5 * 4, of=train.max_iter)
 model.teacher_period = 12  # one "epoch" of the 48 unlabeled images at batch 4
-model.rampup_iters = 40
+model.rampup_iters = follows_max_iter(40, of=train.max_iter)
 
 optimizer.lr = 0.01
 optimizer.weight_decay = 1e-4
@@ -66,7 +70,6 @@ lr_multiplier = L(WarmupParamScheduler)(
     warmup_factor=1.0,
 )
 
-train.max_iter = 200
 train.eval_period = 100
 train.checkpointer.period = 100
 train.device = "cpu"
@@ -81,6 +84,7 @@ train.trainer = L(SemiSupervisedTrainer)(
             augmentations=_geometry, photometric=L(StrongPhotometric)(), two_views=True
         ),
         total_batch_size=4,
+        seed=1,  # fixed: exact --resume (ENGINE_CONTRACT)
         num_workers=0,
     )
 )

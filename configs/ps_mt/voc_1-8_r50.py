@@ -52,6 +52,7 @@ dataloader.train = L(build_semi_supervised_train_loader)(
     dataset=L(get_detection_dataset_dicts)(names="voc_aug_train_labeled", filter_empty=False),
     mapper=L(SemSegMapper)(augmentations=_geometry, photometric=L(StrongPhotometric)()),
     total_batch_size=BATCH,
+    seed=0,  # fixed: exact --resume (ENGINE_CONTRACT)
     num_workers=4,
 )
 dataloader.test = L(build_detection_test_loader)(
@@ -84,6 +85,7 @@ train.trainer = L(SemiSupervisedTrainer)(
             augmentations=_geometry, photometric=L(StrongPhotometric)(), two_views=True
         ),
         total_batch_size=BATCH,
+        seed=1,  # fixed: exact --resume (ENGINE_CONTRACT)
         num_workers=4,
     )
 )

@@ -30,6 +30,7 @@ from labeleff.projects.teacher_student import (
     SemiSupervisedTrainer,
     build_semi_supervised_train_loader,
 )
+from labeleff.schedule import follows_max_iter
 
 from ..common.models.faster_rcnn_lite0 import model as detector
 from ..common.optim import SGD as optimizer
@@ -121,6 +122,7 @@ dataloader.evaluator = L(COCOEvaluator)(dataset_name="${datasets.test.name}")
 
 detector.roi_heads.num_classes = 3
 detector.roi_heads.box_predictor.test_topk_per_image = 100
+train.max_iter = 3000  # burn-in and LR steps follow a train.max_iter override
 model = L(SoftTeacher)(
     student=detector,
     # CPU / custom data: alpha 1.0 (paper: 4.0). BCCD 10 %, 600 it, 3 seeds: 1.0 -> student
@@ -130,7 +132,8 @@ model = L(SoftTeacher)(
     # CPU: the student (EMA 0.99 lags it over 400 post-burn-in steps; student > teacher on 3/3
     # seeds); paper: the teacher
     eval_model="student",
-    burn_in_iters=1000,  # CPU: supervised start on 20 labeled images (paper: 0)
+    # CPU: supervised start on 20 labeled images (paper: 0)
+    burn_in_iters=follows_max_iter(1000, of=train.max_iter),
     pseudo_label_initial_score_thr=0.05,  # CPU: candidates for the GMM (paper: 0.5)
     rpn_pseudo_threshold=0.9,
     cls_pseudo_threshold=0.9,
@@ -153,8 +156,6 @@ model = L(SoftTeacher)(
 )
 
 optimizer.lr = 0.01  # CPU, Lite0 (frozen) + GN-FPN: stable at 0.01
-# tools/benchmark_soft_teacher.py --iters N rescales max_iter, burn-in and steps together
-train.max_iter = 3000
 lr_multiplier = multistep(train.max_iter, steps=(2000, 2667), warmup_iters=100)
 train.device = "cpu"
 train.seed = 0

@@ -75,6 +75,7 @@ dataloader.train = L(build_semi_supervised_train_loader)(
         image_format="BGR",
     ),
     total_batch_size=8,  # 1 labeled image per GPU x 8 GPUs
+    seed=0,  # fixed: exact --resume (ENGINE_CONTRACT)
     num_workers=4,
 )
 # unlabeled branch: weak view (teacher) = resize + flip; strong view (student) = resize + flip,
@@ -86,6 +87,7 @@ dataloader.unlabeled = L(build_semi_supervised_train_loader)(
         image_format="BGR",
     ),
     total_batch_size=32,  # 4 unlabeled images per GPU x 8 GPUs (sample ratio 1:4)
+    seed=1,  # fixed: exact --resume (ENGINE_CONTRACT)
     num_workers=4,
 )
 dataloader.test = L(build_detection_test_loader)(
@@ -127,6 +129,7 @@ lr_multiplier = multistep(train.max_iter, steps=(120000, 160000), warmup_iters=5
 # ImageNet R-50 by its Detectron2 model-zoo name (fetched by the checkpointer where a network
 # exists); a local Detectron2-format file works too: train.init_checkpoint=/path/to/R-50.pkl
 train.init_checkpoint = "detectron2://ImageNetPretrained/MSRA/R-50.pkl"
+train.seed = 0  # fixed (official: unset): step draws and loader order follow it, so --resume is exact
 train.output_dir = "./output/soft_teacher/coco_1pct"
 train.eval_period = 4000
 train.checkpointer.period = 4000

@@ -23,6 +23,7 @@ from labeleff.projects.teacher_student import (
     SemiSupervisedTrainer,
     build_semi_supervised_train_loader,
 )
+from labeleff.schedule import follows_max_iter
 
 from ..common.data.demo_detection import dataloader
 from ..common.data.demo_detection import datasets as _demo_datasets
@@ -75,11 +76,13 @@ dataloader.unlabeled = L(build_semi_supervised_train_loader)(
     seed=0,
 )
 
+train.max_iter = 600  # the main job (supervised twin + Soft Teacher) within 10 min on 2 cores
 model = L(SoftTeacher)(
     student=detector,
     unsup_weight=4.0,  # alpha (paper: 4.0)
     eval_model="teacher",
-    burn_in_iters=200,  # demo: supervised-only start, then teacher = student (paper: 0)
+    # demo: supervised-only start, then teacher = student (paper: 0); follows train.max_iter
+    burn_in_iters=follows_max_iter(200, of=train.max_iter),
     pseudo_label_initial_score_thr=0.5,  # paper (adaptive policies: 0.05, see bccd_10pct.py)
     rpn_pseudo_threshold=0.9,
     cls_pseudo_threshold=0.9,
@@ -103,7 +106,6 @@ model = L(SoftTeacher)(
 )
 
 optimizer.lr = 0.01  # CPU, Lite0 (frozen) + GN-FPN: stable at 0.01
-train.max_iter = 600  # the main job (supervised twin + Soft Teacher) within 10 min on 2 cores
 lr_multiplier = multistep(train.max_iter, steps=(400, 533), warmup_iters=67)
 train.device = "cpu"
 train.seed = 0

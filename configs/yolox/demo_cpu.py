@@ -34,7 +34,7 @@ _no_aug_iters = iterations(5, NUM_IMAGES, BATCH)
 lr_multiplier = yolox_schedule(
     train.max_iter, warmup_iters=iterations(2, NUM_IMAGES, BATCH), no_aug_iters=_no_aug_iters
 )
-train.hooks = yolox_hooks(no_aug_iters=_no_aug_iters)
+train.hooks = yolox_hooks(no_aug_iters=_no_aug_iters, max_iter=train.max_iter)
 train.device = "cpu"
 train.seed = 0
 train.eval_period = train.max_iter

@@ -44,7 +44,7 @@ _no_aug_iters = iterations(15, NUM_IMAGES, BATCH)
 lr_multiplier = yolox_schedule(
     train.max_iter, warmup_iters=iterations(5, NUM_IMAGES, BATCH), no_aug_iters=_no_aug_iters
 )
-train.hooks = yolox_hooks(no_aug_iters=_no_aug_iters)
+train.hooks = yolox_hooks(no_aug_iters=_no_aug_iters, max_iter=train.max_iter)
 train.eval_period = iterations(10, NUM_IMAGES, BATCH)
 train.checkpointer.period = iterations(10, NUM_IMAGES, BATCH)
 train.output_dir = "./output/yolox_flow_img_ciou"

@@ -27,6 +27,7 @@ from ..config import load_config
 from ..data import register_datasets
 from ..data.bad_images import BadImageMonitor, wrap_config_mappers
 from ..data.validation import check_config_datasets
+from ..schedule import check_config_schedule
 from ..stops import TrainingInterrupted, TrainingStopped
 from ..utils import unwrap_model
 from .class_check import check_num_classes
@@ -250,6 +251,8 @@ def save_stopped_run(checkpointer, trainer, error: TrainingStopped) -> None:
 def main(args):
     """Train (or `--eval-only` evaluate) one config; returns the last evaluation's results."""
     cfg = load_config(args.config_file, args.opts)
+    if not args.eval_only:
+        check_config_schedule(cfg)
     if not torch.cuda.is_available() and str(cfg.train.device).startswith("cuda"):
         logger.warning("No CUDA device: running on the CPU (train.device=cpu)")
         cfg.train.device = "cpu"
@@ -279,8 +282,10 @@ def _main_process(args):
 
 def launch_main(argv=None):
     args = parse_args(argv)
-    # Fail on a bad config or override before starting any process.
-    load_config(args.config_file, args.opts)
+    # Fail on a bad config, override or schedule before starting any process.
+    cfg = load_config(args.config_file, args.opts)
+    if not args.eval_only:
+        check_config_schedule(cfg)
     if args.num_gpus * args.num_machines > 1:
         forward_signals_to_children()
     try:

@@ -4,6 +4,8 @@ call `configure_partition` at load time so the derivation lives in one place).""
 import math
 import os
 
+from labeleff.schedule import follows_max_iter
+
 from .splits import num_labeled, split_file_name
 
 __all__ = ["iters_per_epoch", "configure_partition"]
@@ -36,6 +38,8 @@ def configure_partition(
     the split of `datasets.labeled` / `datasets.unlabeled`, `model.burn_in_iters` (PS-MT
     `--warm_up=5` epochs of the labeled loader), `model.teacher_period` (one epoch),
     `model.rampup_iters` (`ramp_up` = 12 epochs) and `train.max_iter` (warm-up + `epochs` epochs).
+    Burn-in and ramp-up follow a `train.max_iter` override (labeleff.schedule); the teacher period
+    stays one epoch of the data, whatever the run's length.
     """
     epoch = iters_per_epoch(num_train_images, fraction, unlabeled_batch_size)
     burn_in = warm_up_epochs * math.ceil(
@@ -46,7 +50,7 @@ def configure_partition(
         datasets[part].split_file = split_file
         datasets[part].split_fraction = fraction
         datasets[part].split_seed = split_seed
-    model.burn_in_iters = burn_in
-    model.teacher_period = epoch
-    model.rampup_iters = ramp_up_epochs * epoch
     train.max_iter = burn_in + epochs * epoch
+    model.burn_in_iters = follows_max_iter(burn_in, of=train.max_iter)
+    model.teacher_period = epoch
+    model.rampup_iters = follows_max_iter(ramp_up_epochs * epoch, of=train.max_iter)

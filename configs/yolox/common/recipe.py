@@ -22,6 +22,7 @@ from labeleff.projects.yolox import (
     YOLOXWarmCosine,
 )
 from labeleff.projects.yolox.data import yolox_test_augmentations, yolox_train_augmentations
+from labeleff.schedule import follows_max_iter
 
 
 def yolox_dataloader(train_names, test_names, input_size=640, total_batch_size=64, num_workers=4):
@@ -91,9 +92,10 @@ def yolox_schedule(max_iter, warmup_iters, no_aug_iters, min_ratio=0.05):
     )
 
 
-def yolox_hooks(no_aug_iters, ema_decay=0.9998):
-    """No-aug switch (mosaic/mixup off, L1 on) and EMA of weights for evaluation."""
+def yolox_hooks(no_aug_iters, max_iter, ema_decay=0.9998):
+    """No-aug switch (mosaic/mixup off, L1 on; its length follows a train.max_iter override, as the
+    LR schedule's fractions do) and EMA of weights for evaluation."""
     return [
-        L(NoAugSwitchHook)(no_aug_iters=no_aug_iters),
+        L(NoAugSwitchHook)(no_aug_iters=follows_max_iter(no_aug_iters, of=max_iter)),
         L(ModelEMAHook)(decay=ema_decay, tau=2000.0),  # official ModelEMA(model, 0.9998)
     ]
