@@ -124,7 +124,9 @@ lr_multiplier = multistep(
 train.init_checkpoint = (
     "detectron2://ImageNetPretrained/MSRA/R-50.pkl"  # model-zoo name, or a local file
 )
-train.seed = 0  # fixed (official: unset): step draws and loader order follow it, so --resume is exact
+train.seed = (
+    0  # fixed (official: unset): step draws and loader order follow it, so --resume is exact
+)
 train.output_dir = "./output/mic_uda/cityscapes_to_foggy"
 train.eval_period = 10000
 train.checkpointer.period = 10000  # CHECKPOINT_PERIOD

@@ -17,10 +17,10 @@ from omegaconf import OmegaConf
 from labeleff.data.catalog import datasets_root
 from labeleff.projects.ps_mt import SemSegMapper, StrongPhotometric, register_camvid
 from labeleff.projects.ps_mt.schedule import iters_per_epoch
-from labeleff.schedule import follows_max_iter
 from labeleff.projects.teacher_student.data import build_semi_supervised_train_loader
 from labeleff.projects.teacher_student.ema import EMAHook
 from labeleff.projects.teacher_student.trainer import SemiSupervisedTrainer
+from labeleff.schedule import follows_max_iter
 
 from ..common.optim import SGD as optimizer
 from ..common.train import train

@@ -129,7 +129,9 @@ lr_multiplier = multistep(train.max_iter, steps=(120000, 160000), warmup_iters=5
 # ImageNet R-50 by its Detectron2 model-zoo name (fetched by the checkpointer where a network
 # exists); a local Detectron2-format file works too: train.init_checkpoint=/path/to/R-50.pkl
 train.init_checkpoint = "detectron2://ImageNetPretrained/MSRA/R-50.pkl"
-train.seed = 0  # fixed (official: unset): step draws and loader order follow it, so --resume is exact
+train.seed = (
+    0  # fixed (official: unset): step draws and loader order follow it, so --resume is exact
+)
 train.output_dir = "./output/soft_teacher/coco_1pct"
 train.eval_period = 4000
 train.checkpointer.period = 4000
