@@ -1,9 +1,10 @@
 """Datasets: catalog registration from configs, the synthetic demo set, format converters,
 splits."""
 
-from .catalog import datasets_root, register_coco, register_datasets
+from .catalog import datasets_root, num_classes_of, register_coco, register_datasets
 from .coco_io import DatasetFormatError, load_class_names, load_coco_json, write_coco_json
 from .convert_voc import voc_to_coco
 from .convert_yolo import yolo_split_dirs, yolo_to_coco
 from .demo import DEMO_CLASSES, apply_fog, make_demo_detection, register_demo_detection
+from .image_folder import list_images, load_image_folder, register_image_folder
 from .splits import split_coco, write_recipe_splits, write_split

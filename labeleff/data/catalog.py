@@ -7,7 +7,7 @@ from detectron2.config import instantiate
 from detectron2.data import DatasetCatalog, MetadataCatalog
 from detectron2.data.datasets import register_coco_instances
 
-__all__ = ["register_coco", "register_datasets", "datasets_root"]
+__all__ = ["register_coco", "register_datasets", "datasets_root", "num_classes_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -57,3 +57,21 @@ def register_datasets(cfg) -> list:
         names.append(name)
     logger.info(f"Registered datasets: {names}")
     return names
+
+
+def num_classes_of(name: str) -> int:
+    """The number of classes of registered dataset `name` (its `thing_classes`; the dataset is
+    loaded first if its metadata has none yet, as Detectron2's COCO loader sets them then). A
+    config's `num_classes=L(num_classes_of)(name=...)` follows the data; an explicit number still
+    works and is checked against the data before training (labeleff.engine.class_check)."""
+    if name not in DatasetCatalog.list():
+        raise KeyError(f"dataset '{name}' is not registered (num_classes_of)")
+    classes = MetadataCatalog.get(name).get("thing_classes", None)
+    if classes is None:
+        DatasetCatalog.get(name)
+        classes = MetadataCatalog.get(name).get("thing_classes", None)
+    if not classes:
+        raise ValueError(
+            f"dataset '{name}' has no class list (thing_classes): set num_classes explicitly"
+        )
+    return len(classes)
