@@ -56,9 +56,7 @@ def load_image_folder(folder: str, extensions: Sequence[str] = IMAGE_EXTENSIONS)
         except (OSError, SyntaxError, ValueError):  # PIL: unidentified / truncated header
             bad.append(path)
             continue
-        dicts.append(
-            dict(file_name=path, height=height, width=width, image_id=i, annotations=[])
-        )
+        dicts.append(dict(file_name=path, height=height, width=width, image_id=i, annotations=[]))
     if bad:
         logger.warning(
             f"image folder {folder}: {len(bad)} file(s) are not readable images and are left "
