@@ -1,5 +1,6 @@
 """Registering datasets from a config's `datasets` node into Detectron2's catalog."""
 
+import json
 import logging
 import os
 
@@ -18,16 +19,27 @@ def datasets_root() -> str:
     return os.environ.get("LABELEFF_DATASETS", default)
 
 
-def register_coco(name: str, json_file: str, image_root: str, metadata: dict = None) -> str:
+def register_coco(
+    name: str,
+    json_file: str,
+    image_root: str,
+    metadata: dict = None,
+    same_classes_as: str = None,
+) -> str:
     """Register a COCO-format detection dataset under `name` (idempotent) and return `name`.
 
-    Raises FileNotFoundError naming the missing json or image folder. A name already registered
-    with other files is re-registered with a warning (the latest config wins).
+    `same_classes_as`: a registered dataset whose class list this json must have (names, in
+    category-id order), e.g. a target-domain test set against the source it was trained on.
+    Raises FileNotFoundError naming the missing json or image folder, ValueError naming both
+    class lists. A name already registered with other files is re-registered with a warning
+    (the latest config wins).
     """
     if not os.path.isfile(json_file):
         raise FileNotFoundError(f"dataset '{name}': annotation file not found: {json_file}")
     if not os.path.isdir(image_root):
         raise FileNotFoundError(f"dataset '{name}': image folder not found: {image_root}")
+    if same_classes_as is not None:
+        _check_same_classes(name, json_file, same_classes_as)
     if name in DatasetCatalog.list():
         meta = MetadataCatalog.get(name)
         same = os.path.abspath(getattr(meta, "json_file", "")) == os.path.abspath(
@@ -44,6 +56,23 @@ def register_coco(name: str, json_file: str, image_root: str, metadata: dict = N
         MetadataCatalog.remove(name)
     register_coco_instances(name, dict(metadata or {}), json_file, image_root)
     return name
+
+
+def _check_same_classes(name: str, json_file: str, other: str) -> None:
+    with open(json_file) as f:
+        cats = sorted(json.load(f).get("categories", []), key=lambda c: c["id"])
+    mine = [c["name"] for c in cats]
+    if other not in DatasetCatalog.list():
+        raise KeyError(f"dataset '{name}': same_classes_as='{other}' is not registered")
+    theirs = MetadataCatalog.get(other).get("thing_classes", None)
+    if theirs is None:
+        DatasetCatalog.get(other)
+        theirs = MetadataCatalog.get(other).get("thing_classes", None)
+    if theirs is not None and mine != list(theirs):
+        raise ValueError(
+            f"dataset '{name}' ({json_file}) has the classes {mine} but '{other}' has "
+            f"{list(theirs)}: the same names in the same category-id order are needed"
+        )
 
 
 def register_datasets(cfg) -> list:
