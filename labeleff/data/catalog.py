@@ -88,19 +88,18 @@ def register_datasets(cfg) -> list:
     return names
 
 
-def num_classes_of(name: str) -> int:
-    """The number of classes of registered dataset `name` (its `thing_classes`; the dataset is
+def num_classes_of(name: str, key: str = "thing_classes") -> int:
+    """The number of classes of registered dataset `name` (its `key`: `thing_classes` for
+    detection, `stuff_classes` for semantic segmentation; the dataset is
     loaded first if its metadata has none yet, as Detectron2's COCO loader sets them then). A
     config's `num_classes=L(num_classes_of)(name=...)` follows the data; an explicit number still
     works and is checked against the data before training (labeleff.engine.class_check)."""
     if name not in DatasetCatalog.list():
         raise KeyError(f"dataset '{name}' is not registered (num_classes_of)")
-    classes = MetadataCatalog.get(name).get("thing_classes", None)
+    classes = MetadataCatalog.get(name).get(key, None)
     if classes is None:
         DatasetCatalog.get(name)
-        classes = MetadataCatalog.get(name).get("thing_classes", None)
+        classes = MetadataCatalog.get(name).get(key, None)
     if not classes:
-        raise ValueError(
-            f"dataset '{name}' has no class list (thing_classes): set num_classes explicitly"
-        )
+        raise ValueError(f"dataset '{name}' has no class list ({key}): set num_classes explicitly")
     return len(classes)

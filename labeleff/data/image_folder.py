@@ -14,6 +14,7 @@ __all__ = ["IMAGE_EXTENSIONS", "list_images", "load_image_folder", "register_ima
 
 logger = logging.getLogger(__name__)
 
+EXIF_ORIENTATION = 0x0112
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 
 
@@ -45,7 +46,8 @@ def list_images(folder: str, extensions: Sequence[str] = IMAGE_EXTENSIONS) -> Li
 
 def load_image_folder(folder: str, extensions: Sequence[str] = IMAGE_EXTENSIONS) -> List[Dict]:
     """Detectron2 dataset dicts (file_name, height, width, image_id, annotations=[]) of the images
-    under `folder`. Sizes come from the file headers (PIL opens lazily: no pixel is decoded).
+    under `folder`. Sizes come from the file headers (PIL opens lazily: no pixel is decoded), turned
+    as the EXIF orientation turns the decoded image.
     Files whose header cannot be read are left out with one warning naming them (an unlabeled
     image carries no label to lose); if none can be read, ValueError."""
     dicts, bad = [], []
@@ -53,6 +55,9 @@ def load_image_folder(folder: str, extensions: Sequence[str] = IMAGE_EXTENSIONS)
         try:
             with Image.open(path) as im:
                 width, height = im.size
+                # Detectron2's read_image applies the EXIF orientation: 5-8 turn the image by 90
+                if im.getexif().get(EXIF_ORIENTATION, 1) in (5, 6, 7, 8):
+                    width, height = height, width
         except (OSError, SyntaxError, ValueError):  # PIL: unidentified / truncated header
             bad.append(path)
             continue

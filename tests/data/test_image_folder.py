@@ -67,3 +67,16 @@ def test_registered_folder_loads_and_keeps_its_classes(folder):
     assert len(DatasetCatalog.get(name)) == 3
     meta = MetadataCatalog.get(name)
     assert meta.image_root == os.path.abspath(folder) and meta.thing_classes == ["x", "y"]
+
+
+def test_exif_rotated_photo_has_the_size_detectron2_reads(tmp_path):
+    from detectron2.data.detection_utils import read_image
+    from PIL import Image
+
+    path = tmp_path / "phone" / "p.jpg"
+    path.parent.mkdir()
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 CW to display": stored 40 wide x 30 high
+    Image.new("RGB", (40, 30), (10, 200, 30)).save(path, exif=exif)
+    (d,) = load_image_folder(str(path.parent))
+    assert (d["height"], d["width"]) == read_image(str(path)).shape[:2] == (40, 30)
