@@ -35,6 +35,7 @@ model.num_classes = 80
 model.test_size = 320
 model.backbone.width_mult = 0.25
 model.vote = "soft_bbox_vote"
+model.soft_nms_iou_threshold = 0.3  # official single-scale COCO test: linear Soft-NMS
 model.test_scales.coco = True
 
 dataloader.train.dataset.names = "coco128_train2017"

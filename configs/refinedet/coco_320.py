@@ -14,7 +14,8 @@ from .common.optim import SGD as optimizer
 
 model.num_classes = 80
 model.test_size = 320
-model.vote = "soft_bbox_vote"  # official: soft box voting on COCO
+model.vote = "soft_bbox_vote"  # official: soft box voting on COCO (multi-scale test)
+model.soft_nms_iou_threshold = 0.3  # official single-scale COCO test: linear Soft-NMS, Nt 0.3
 model.test_scales.coco = True  # COCO adds the 2.0x (320) / 1.25x, 2x, 2.25x (512) scales
 
 dataloader.train.dataset.names = ("coco_2014_train", "coco_2014_valminusminival")

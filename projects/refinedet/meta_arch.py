@@ -16,6 +16,7 @@ from .inference import decode_two_step, detect_single_image, odm_scores
 from .loss import multibox_loss
 from .matching import refine_match
 from .multiscale import bbox_vote, scale_image_size, size_band_mask, soft_bbox_vote
+from .soft_nms import soft_nms_instances
 
 VOTES = {"bbox_vote": bbox_vote, "soft_bbox_vote": soft_bbox_vote}
 
@@ -68,6 +69,7 @@ class RefineDet(nn.Module):
         test_scales: Optional[List[Dict]] = None,
         vote: str = "bbox_vote",
         vote_iou_threshold: float = 0.45,
+        soft_nms_iou_threshold: Optional[float] = None,
     ):
         """
         Args:
@@ -87,6 +89,9 @@ class RefineDet(nn.Module):
             multiscale_test: run the official multi-scale + flip test with `test_scales`
                 (see multiscale.official_test_scales) merged by `vote` ("bbox_vote" for VOC,
                 "soft_bbox_vote" for COCO) at `vote_iou_threshold` (0.45).
+            soft_nms_iou_threshold: single-scale test only: linear Soft-NMS per class at this
+                Nt after the detection output, scores below `score_threshold` dropped (the
+                official COCO test: 0.3); None: off (the official VOC test).
         """
         super().__init__()
         self.backbone = backbone
@@ -112,6 +117,7 @@ class RefineDet(nn.Module):
             raise ValueError(f"RefineDet: vote must be one of {sorted(VOTES)}, got {vote!r}")
         self.vote = vote
         self.vote_iou_threshold = vote_iou_threshold
+        self.soft_nms_iou_threshold = soft_nms_iou_threshold
         self.register_buffer("pixel_mean", torch.tensor(pixel_mean).view(-1, 1, 1), False)
         self.register_buffer("pixel_std", torch.tensor(pixel_std).view(-1, 1, 1), False)
 
@@ -263,6 +269,10 @@ class RefineDet(nn.Module):
         )
         outputs = []
         for x, result in zip(batched_inputs, self.detect(images)):
+            if self.soft_nms_iou_threshold is not None:
+                result = soft_nms_instances(
+                    result, self.soft_nms_iou_threshold, self.score_threshold
+                )
             height = x.get("height", x["image"].shape[1])
             width = x.get("width", x["image"].shape[2])
             outputs.append({"instances": detector_postprocess(result, height, width)})

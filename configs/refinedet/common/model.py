@@ -46,4 +46,5 @@ model = L(RefineDet)(
     test_scales=L(official_test_scales)(input_size="${..test_size}", coco=False),
     vote="bbox_vote",  # multi-scale merge: bbox_vote (VOC) / soft_bbox_vote (COCO)
     vote_iou_threshold=0.45,
+    soft_nms_iou_threshold=None,  # single-scale test: None (VOC) / 0.3 linear Soft-NMS (COCO)
 )
