@@ -7,9 +7,9 @@ from typing import Dict, List
 import torch
 from detectron2.config import configurable
 from detectron2.modeling import META_ARCH_REGISTRY
-from detectron2.structures import Boxes, Instances
+from detectron2.structures import Instances
 
-from labeleff.projects.teacher_student import TeacherStudent, boxes_between_views
+from labeleff.projects.teacher_student import TeacherStudent, instances_between_views
 
 
 @META_ARCH_REGISTRY.register()
@@ -50,10 +50,6 @@ class MeanTeacher(TeacherStudent):
         self.log_pseudo_labels(weak_targets, unlabeled, view="weak")
         strong = []
         for target, x in zip(weak_targets, unlabeled):
-            size = tuple(x["strong"]["image"].shape[-2:])
-            moved = Instances(size, gt_classes=target.gt_classes)
-            moved.gt_boxes = Boxes(
-                boxes_between_views(target.gt_boxes.tensor, x["weak"], x["strong"])
-            )
+            moved = instances_between_views(target, x["weak"], x["strong"])
             strong.append({"image": x["strong"]["image"], "instances": moved})
         return self.student(strong)

@@ -12,9 +12,9 @@ from typing import Dict, List
 import torch
 from detectron2.config import configurable
 from detectron2.modeling import META_ARCH_REGISTRY
-from detectron2.structures import Boxes, Instances
+from detectron2.structures import Instances
 
-from labeleff.projects.teacher_student.box_projection import boxes_between_views
+from labeleff.projects.teacher_student.box_projection import instances_between_views
 from labeleff.projects.teacher_student.meta_arch import TeacherStudent
 
 from .detector_parts import (
@@ -193,13 +193,8 @@ class MIC(TeacherStudent):
         for u, p in zip(unlabeled, pseudo_weak):
             if len(p) == 0:
                 continue
-            strong_size = tuple(u["strong"]["image"].shape[-2:])
-            target = Instances(strong_size)
-            target.gt_boxes = Boxes(boxes_between_views(p.gt_boxes.tensor, u["weak"], u["strong"]))
-            target.gt_classes = p.gt_classes
-            target.gt_scores = p.gt_scores
             items.append(u)
-            targets.append(target)
+            targets.append(instances_between_views(p, u["weak"], u["strong"]))
         names = ["loss_mic_rpn_cls", "loss_mic_cls"]
         if self.pseudo_box_reg:
             names += ["loss_mic_rpn_loc", "loss_mic_box_reg"]

@@ -18,15 +18,14 @@ from labeleff.projects.teacher_student import (
 )
 from labeleff.projects.teacher_student.box_projection import (
     boxes_between_views,
-    project_boxes,
-    view_to_view,
+    instances_between_views,
 )
 
 from .jitter import box_regression_uncertainty, jitter_boxes
 from .losses import soft_background_cls_loss, soft_background_weights
 from .pseudo_labels import select_pseudo_labels
 
-__all__ = ["SoftTeacher", "box_head_outputs", "pseudo_labels_to_view"]
+__all__ = ["SoftTeacher", "box_head_outputs"]
 
 UNSUP_LOSS_NAMES = ("loss_rpn_cls", "loss_rpn_loc", "loss_cls", "loss_box_reg")
 
@@ -55,25 +54,6 @@ def box_head_outputs(
     roi_heads = detector.roi_heads
     x = roi_heads.box_pooler([features[f] for f in roi_heads.box_in_features], boxes)
     return roi_heads.box_predictor(roi_heads.box_head(x))
-
-
-def pseudo_labels_to_view(
-    pseudo: Instances, src_transform, dst_transform, dst_size: Tuple[int, int]
-) -> Instances:
-    """Move pseudo-labels from one view to another through the views' tracked transforms.
-
-    Args:
-        pseudo: Instances in the source view, with `gt_boxes` and any per-box fields.
-        src_transform, dst_transform: (3, 3) original->view matrices of the two views.
-        dst_size: (h, w) of the destination view (boxes are clipped to it).
-
-    Returns:
-        Instances of image size `dst_size`, same fields, `gt_boxes` projected (4 corners, min/max).
-    """
-    matrix = view_to_view(src_transform, dst_transform)
-    moved = Instances(tuple(dst_size), **pseudo.get_fields())
-    moved.gt_boxes = Boxes(project_boxes(pseudo.gt_boxes.tensor, matrix, tuple(dst_size)))
-    return moved
 
 
 @META_ARCH_REGISTRY.register()
@@ -280,9 +260,7 @@ class SoftTeacher(TeacherStudent):
             view="weak",
         )
         pseudo = [
-            pseudo_labels_to_view(
-                p, x["weak"]["transform"], x["strong"]["transform"], x["strong"]["image"].shape[-2:]
-            )
+            instances_between_views(p, x["weak"], x["strong"])
             for p, x in zip(pseudo_weak, unlabeled)
         ]
 

@@ -19,7 +19,13 @@ from .augmentations import (
     weak_view_augmentations,
 )
 from .bn_statistics import running_stats_frozen
-from .box_projection import boxes_between_views, project_boxes, transform_to_matrix, view_to_view
+from .box_projection import (
+    boxes_between_views,
+    instances_between_views,
+    project_boxes,
+    transform_to_matrix,
+    view_to_view,
+)
 from .data import SeededBatchStream, build_semi_supervised_train_loader
 from .ema import EMAHook, ema_momentum, ema_update_
 from .health import PseudoLabelHealthHook, collapse_warning, write_curves_png

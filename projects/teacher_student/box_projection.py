@@ -7,9 +7,16 @@ from typing import Optional, Sequence
 
 import numpy as np
 import torch
+from detectron2.structures import Boxes, Instances
 from fvcore.transforms.transform import Transform, TransformList
 
-__all__ = ["transform_to_matrix", "view_to_view", "project_boxes", "boxes_between_views"]
+__all__ = [
+    "transform_to_matrix",
+    "view_to_view",
+    "project_boxes",
+    "boxes_between_views",
+    "instances_between_views",
+]
 
 # points used to identify the affine map of a transform that has no `matrix`; the last two check it
 _PROBE = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [37.0, 11.0], [-5.0, 23.0]])
@@ -91,3 +98,14 @@ def boxes_between_views(boxes: torch.Tensor, src_view: dict, dst_view: dict) -> 
     """
     matrix = view_to_view(src_view["transform"], dst_view["transform"])
     return project_boxes(boxes, matrix, tuple(dst_view["image"].shape[-2:]))
+
+
+def instances_between_views(instances: Instances, src_view: dict, dst_view: dict) -> Instances:
+    """The one projection of per-box targets between views (teacher pseudo-labels weak -> strong
+    in every method): Instances in `src_view` coordinates, with `gt_boxes` and any per-box fields
+    -> Instances of the destination view's image size, the same fields, `gt_boxes` projected
+    (4 corners, min/max) and clipped. Views as in :func:`boxes_between_views`."""
+    size = tuple(dst_view["image"].shape[-2:])
+    moved = Instances(size, **instances.get_fields())
+    moved.gt_boxes = Boxes(boxes_between_views(instances.gt_boxes.tensor, src_view, dst_view))
+    return moved

@@ -1,15 +1,27 @@
-"""Pseudo boxes reach the strong view through the tracked transforms (flip + rotate, by hand)."""
+"""Pseudo boxes reach the strong view through the tracked transforms (flip + rotate, by hand),
+with every per-box field, through the engine's one projection (`instances_between_views`)."""
 
 import numpy as np
 import torch
 from detectron2.data.transforms import HFlipTransform, RotationTransform
 from detectron2.structures import Boxes, Instances
 
-from labeleff.projects.soft_teacher import pseudo_labels_to_view
+from labeleff.projects.teacher_student import instances_between_views
 
 H, W = 100, 200  # original image
 FLIP = np.array([[-1.0, 0.0, W], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])  # weak view: x -> W - x
 ROT90 = np.array([[0.0, 1.0, 0.0], [-1.0, 0.0, W], [0.0, 0.0, 1.0]])  # strong: 90 deg CCW, expanded
+
+
+def _view(transform, size):
+    """A view dict of MultiViewDatasetMapper: its image (only the size matters) and matrix."""
+    return {"image": torch.zeros(3, *size), "transform": transform}
+
+
+def pseudo_labels_to_view(pseudo, src_transform, dst_transform, dst_size):
+    return instances_between_views(
+        pseudo, _view(src_transform, pseudo.image_size), _view(dst_transform, dst_size)
+    )
 
 
 def _weak_pseudo():
