@@ -24,7 +24,8 @@ CONFIGS = sorted(
 
 def _drop_local_weights(node):
     """Paper configs name local ImageNet files (`weights`, `imagenet_weights`) that are not on
-    this machine; the structure is what is checked here, so those paths are cleared."""
+    this machine, the custom-data configs read their class count from data that is not here;
+    the structure is what is checked here, so those paths are cleared and the count set."""
     from omegaconf import DictConfig, ListConfig
 
     if isinstance(node, DictConfig):
@@ -32,6 +33,8 @@ def _drop_local_weights(node):
             v = node.get(k)
             if k in ("weights", "imagenet_weights") and isinstance(v, str):
                 node[k] = ""
+            elif k == "num_classes" and isinstance(v, DictConfig) and "_target_" in v:
+                node[k] = 3  # custom.py: the class count of data that is not registered here
             else:
                 _drop_local_weights(v)
     elif isinstance(node, ListConfig):

@@ -9,8 +9,7 @@ import os
 
 from detectron2.config import LazyCall as L
 
-from labeleff.data import datasets_root
-from labeleff.projects.refinedet import register_yolo_as_coco
+from labeleff.data import datasets_root, register_yolo_as_coco
 
 from ..common.schedule import multistep
 from ..common.train import train
@@ -23,10 +22,9 @@ COCO128 = os.path.join(os.path.dirname(REPO), "shared", "data", "coco128")
 datasets = {
     split: L(register_yolo_as_coco)(
         name=f"coco128_{split}",
-        yolo_root=COCO128,
+        root=COCO128,
         split=split,
         class_names=os.path.join(COCO128, "config.yaml"),
-        json_file=os.path.join(datasets_root(), "coco128", f"{split}.json"),
     )
     for split in ("train2017", "val2017")
 }

@@ -7,7 +7,7 @@ tools/benchmark_yolox_boxloss.py (`iou` vs `ciou` on small objects).
 
 from detectron2.config import LazyCall as L
 
-from labeleff.projects.yolox.datasets import register_voc_as_coco
+from labeleff.data import register_voc_dirs
 
 from ..common.train import train
 from .common.model import yolox_model
@@ -19,14 +19,14 @@ EPOCHS = 12
 INPUT = 320  # 640 x 480 images -> 320 x 240: platelets become ~10-17 px
 
 datasets = dict(
-    bccd_train=L(register_voc_as_coco)(
+    bccd_train=L(register_voc_dirs)(
         name="bccd_train",
         annotation_dir="../shared/data/bccd/Annotations",
         image_root="../shared/data/bccd/JPEGImages",
         class_names=["RBC", "WBC", "Platelets"],
         image_set="../shared/data/bccd/ImageSets/Main/train.txt",
     ),
-    bccd_test=L(register_voc_as_coco)(
+    bccd_test=L(register_voc_dirs)(
         name="bccd_test",
         annotation_dir="${..bccd_train.annotation_dir}",
         image_root="${..bccd_train.image_root}",

@@ -6,7 +6,7 @@ with the foundation's YOLO tool): a CPU smoke / benchmark set-up, evaluated on c
 
 from detectron2.config import LazyCall as L
 
-from labeleff.projects.yolox.datasets import register_yolo_as_coco
+from labeleff.data import register_yolo_as_coco
 
 from ..common.train import train
 from .common.model import yolox_model

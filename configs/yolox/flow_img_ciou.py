@@ -9,7 +9,7 @@ set the folders of your copy (the layout below is an assumption):
 
 from detectron2.config import LazyCall as L
 
-from labeleff.projects.yolox.datasets import register_voc_as_coco
+from labeleff.data import register_voc_dirs
 
 from ..common.train import train
 from .common.model import yolox_model
@@ -19,14 +19,14 @@ BATCH = 64
 NUM_IMAGES = 1200  # FloW-Img training split (2000 images: 1200 train / 800 test)
 
 datasets = dict(
-    flow_train=L(register_voc_as_coco)(
+    flow_train=L(register_voc_dirs)(
         name="flow_img_train",
         annotation_dir="datasets/FloW_IMG/training/annotations",
         image_root="datasets/FloW_IMG/training/images",
         class_names=["bottle"],
         image_set=None,  # or an ImageSets/Main/<split>.txt
     ),
-    flow_test=L(register_voc_as_coco)(
+    flow_test=L(register_voc_dirs)(
         name="flow_img_test",
         annotation_dir="datasets/FloW_IMG/test/annotations",
         image_root="datasets/FloW_IMG/test/images",

@@ -4,7 +4,7 @@ center loss, self-supervised patch pretext), exported to load into the detectors
 from .classifier import BackboneClassifier, CenterLoss
 from .crops import plan_crops, write_crops
 from .data import FgBgCropDataset, PatchPretextDataset, build_pretrain_loader
-from .datasets import register_bccd, register_voc_as_coco, register_voc_dirs
+from .datasets import register_bccd
 from .export import ExportBackboneHook, assert_backbone_keys, check_backbone_keys, export_backbone
 from .frames import VideoReadError, extract_frames
 from .losses import center_loss, cosine_patch_loss, info_nce_patch_loss, update_centers

@@ -1,60 +1,10 @@
-"""Registering a VOC dataset (e.g. BCCD) as COCO json for pretraining and fine-tuning configs."""
+"""BCCD for the pretraining and fine-tuning configs (VOC converted with labeleff.data)."""
 
-import logging
 import os
-from typing import Optional, Sequence
 
-from labeleff.data import register_coco, voc_to_coco, write_coco_json
+from labeleff.data import register_voc_as_coco
 
-__all__ = [
-    "register_voc_dirs",
-    "register_voc_as_coco",
-    "register_bccd",
-    "shared_data_root",
-    "BCCD_CLASSES",
-]
-
-logger = logging.getLogger(__name__)
-
-
-def register_voc_dirs(
-    name: str,
-    annotation_dir: str,
-    image_root: str,
-    out_json: str,
-    class_names: Optional[Sequence[str]] = None,
-    image_set: Optional[str] = None,
-) -> str:
-    """Convert the VOC xml files of `annotation_dir` (those listed in `image_set`, a
-    `ImageSets/Main/<split>.txt` path, or all) to `out_json` once with labeleff.data.voc_to_coco,
-    register it as `name` with `image_root`; returns `name`. Pass `class_names` so that splits
-    share category ids."""
-    if not os.path.isfile(out_json):
-        coco, report = voc_to_coco(
-            annotation_dir, image_root, class_names=class_names, image_set=image_set
-        )
-        logger.info(f"{name}: {report}")
-        write_coco_json(coco, out_json)
-    return register_coco(name, out_json, image_root)
-
-
-def register_voc_as_coco(
-    name: str,
-    voc_root: str,
-    image_set: str,
-    out_json: str,
-    class_names: Optional[Sequence[str]] = None,
-) -> str:
-    """A standard VOC tree (`Annotations/`, `JPEGImages/`, `ImageSets/Main/<image_set>.txt`)."""
-    return register_voc_dirs(
-        name,
-        os.path.join(voc_root, "Annotations"),
-        os.path.join(voc_root, "JPEGImages"),
-        out_json,
-        class_names,
-        os.path.join(voc_root, "ImageSets", "Main", f"{image_set}.txt"),
-    )
-
+__all__ = ["register_bccd", "shared_data_root", "BCCD_CLASSES"]
 
 BCCD_CLASSES = ("RBC", "WBC", "Platelets")
 
@@ -68,15 +18,7 @@ def shared_data_root() -> str:
 
 
 def register_bccd(name: str, image_set: str = "train") -> str:
-    """BCCD (`<shared data>/bccd`, VOC) split `image_set` as COCO json under the datasets root
-    (`bccd_coco/<image_set>.json`, fixed class order RBC, WBC, Platelets); returns `name`."""
-    from labeleff.data import datasets_root
-
-    out_json = os.path.join(datasets_root(), "bccd_coco", f"{image_set}.json")
-    return register_voc_as_coco(
-        name,
-        os.path.join(shared_data_root(), "bccd"),
-        image_set,
-        out_json,
-        class_names=BCCD_CLASSES,
-    )
+    """BCCD (`<shared data>/bccd`, VOC) split `image_set` converted to COCO (cached by
+    labeleff.data, fixed class order RBC, WBC, Platelets) and registered; returns `name`."""
+    bccd = os.path.join(shared_data_root(), "bccd")
+    return register_voc_as_coco(name, bccd, image_set, class_names=BCCD_CLASSES)

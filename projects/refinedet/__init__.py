@@ -3,7 +3,7 @@ registers the backbones (VGG16-reduced, EfficientNet-Lite0) and the meta-archite
 
 from .anchors import build_box_coder, build_refinedet_anchor_generator
 from .config import add_refinedet_config
-from .datasets import register_voc, register_yolo_as_coco
+from .datasets import register_voc
 from .head import RefineDetHead
 from .lite0 import Lite0RefineDetBackbone, build_lite0_refinedet_backbone, lite0_refinedet_channels
 from .mapper import RefineDetDatasetMapper

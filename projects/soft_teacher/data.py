@@ -1,16 +1,13 @@
 """Data pieces of the Soft Teacher configs: the two views of an unlabeled image, and labeled /
 unlabeled datasets registered from the config (files made once, under `datasets_root()`)."""
 
-import hashlib
 import json
 import os
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from detectron2.data import transforms as T
 
-from labeleff.data import datasets_root, register_coco
-from labeleff.data.coco_io import write_coco_json
-from labeleff.data.convert_voc import voc_to_coco
+from labeleff.data import register_coco, voc_as_coco_json
 from labeleff.data.demo import make_demo_detection
 from labeleff.data.splits import split_file_names, write_split
 from labeleff.projects.teacher_student import strong_view_augmentations, weak_view_augmentations
@@ -19,8 +16,6 @@ __all__ = [
     "soft_teacher_views",
     "register_partial_split",
     "register_demo_partial",
-    "voc_as_coco_json",
-    "register_voc_as_coco",
     "register_voc_partial",
     "detection_source",
     "register_source",
@@ -66,32 +61,14 @@ def register_demo_partial(name: str, percent: float, seed: int, unlabeled: bool)
     return register_partial_split(name, json_file, image_root, percent, seed, unlabeled)
 
 
-def voc_as_coco_json(voc_root: str, image_set: str, class_names) -> str:
-    """Convert the VOC image set `voc_root/ImageSets/Main/<image_set>.txt` to a COCO json, once,
-    as `<datasets_root>/voc_as_coco/<folder name>_<image_set>_<hash>.json`; returns its path."""
-    # the folder's path and the class names are part of the name: another folder with the same
-    # name, or other classes, never reuses a stale conversion
-    key = hashlib.sha1(f"{os.path.abspath(voc_root)}|{list(class_names)}".encode()).hexdigest()[:8]
-    json_file = os.path.join(
-        datasets_root(),
-        "voc_as_coco",
-        f"{os.path.basename(os.path.normpath(voc_root))}_{image_set}_{key}.json",
+def _voc_json(voc_root: str, image_set: str, class_names) -> str:
+    """The cached COCO json of the VOC image set `voc_root/ImageSets/Main/<image_set>.txt`."""
+    return voc_as_coco_json(
+        os.path.join(voc_root, "Annotations"),
+        os.path.join(voc_root, "JPEGImages"),
+        class_names,
+        os.path.join(voc_root, "ImageSets", "Main", f"{image_set}.txt"),
     )
-    if not os.path.isfile(json_file):
-        coco, _ = voc_to_coco(
-            os.path.join(voc_root, "Annotations"),
-            os.path.join(voc_root, "JPEGImages"),
-            class_names=class_names,
-            image_set=os.path.join(voc_root, "ImageSets", "Main", f"{image_set}.txt"),
-        )
-        write_coco_json(coco, json_file)
-    return json_file
-
-
-def register_voc_as_coco(name: str, voc_root: str, image_set: str, class_names) -> str:
-    """A VOC image set (converted once, see :func:`voc_as_coco_json`) registered as `name`."""
-    json_file = voc_as_coco_json(voc_root, image_set, class_names)
-    return register_coco(name, json_file, os.path.join(voc_root, "JPEGImages"))
 
 
 def register_voc_partial(
@@ -104,7 +81,7 @@ def register_voc_partial(
     unlabeled: bool,
 ) -> str:
     """A `percent` % labeled / rest unlabeled split of a VOC image set (converted once)."""
-    json_file = voc_as_coco_json(voc_root, image_set, class_names)
+    json_file = _voc_json(voc_root, image_set, class_names)
     image_root = os.path.join(voc_root, "JPEGImages")
     return register_partial_split(name, json_file, image_root, percent, seed, unlabeled)
 
@@ -139,7 +116,7 @@ def detection_source(
         raise ValueError("a detection source needs voc_root or coco_json (+ image_root)")
     if not class_names:
         raise ValueError(f"{voc_root}: VOC data needs its class names (dataloader.class_names)")
-    return voc_as_coco_json(voc_root, image_set, class_names), os.path.join(voc_root, "JPEGImages")
+    return _voc_json(voc_root, image_set, class_names), os.path.join(voc_root, "JPEGImages")
 
 
 def register_source(name: str, **source) -> str:

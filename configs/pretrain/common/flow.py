@@ -4,14 +4,13 @@ configs/yolox/flow_img_ciou.py); set the paths of your copy with overrides."""
 
 from detectron2.config import LazyCall as L
 
-from labeleff.projects.pretrain import register_voc_dirs
+from labeleff.data import register_voc_dirs
 
 datasets = dict(
     flow_train=L(register_voc_dirs)(
         name="flow_img_train_pretrain",
         annotation_dir="datasets/FloW_IMG/training/annotations",
         image_root="datasets/FloW_IMG/training/images",
-        out_json="datasets/FloW_IMG/training/coco_train.json",
         class_names=["bottle"],
     ),
 )

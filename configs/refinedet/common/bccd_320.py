@@ -8,7 +8,7 @@ import os
 import detectron2.data.transforms as T
 from detectron2.config import LazyCall as L
 
-from labeleff.projects.soft_teacher.data import register_voc_as_coco
+from labeleff.data import register_voc_as_coco
 
 from ...common.schedule import multistep
 from ...common.train import train
