@@ -13,6 +13,7 @@ from detectron2.config import LazyCall as L
 from detectron2.data import DatasetMapper, build_detection_test_loader, get_detection_dataset_dicts
 from omegaconf import OmegaConf
 
+from labeleff.data import shared_data_root
 from labeleff.evaluation import COCOEvaluator
 from labeleff.projects.mic_uda import MIC, RandomColorJitter, RandomGaussianBlur
 from labeleff.projects.mic_uda.datasets import register_coco128_shared, register_dawn_fog
@@ -29,7 +30,7 @@ from ..common.schedule import multistep
 from ..common.train import train
 
 dataloader = OmegaConf.create()
-dataloader.data_root = "../shared/data"  # holds coco128/ and dawn_fog/
+dataloader.data_root = shared_data_root()  # holds coco128/ and dawn_fog/
 datasets = dict(
     source=L(register_coco128_shared)(
         name="coco128_shared6", root="${dataloader.data_root}/coco128"

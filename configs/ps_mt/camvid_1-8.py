@@ -14,7 +14,7 @@ from detectron2.solver import WarmupParamScheduler
 from fvcore.common.param_scheduler import PolynomialDecayParamScheduler
 from omegaconf import OmegaConf
 
-from labeleff.data.catalog import datasets_root
+from labeleff.data.catalog import datasets_root, shared_data_root
 from labeleff.projects.ps_mt import SemSegMapper, StrongPhotometric, register_camvid
 from labeleff.projects.ps_mt.schedule import iters_per_epoch
 from labeleff.projects.teacher_student.data import build_semi_supervised_train_loader
@@ -27,9 +27,7 @@ from ..common.train import train
 from .models.psmt_deeplab_lite0 import model
 
 # ../shared/data beside the checkout (never copied into the repo)
-CAMVID_ROOT = os.path.normpath(
-    os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data", "camvid")
-)
+CAMVID_ROOT = os.path.join(shared_data_root(), "camvid")
 _split = dict(
     split_file=os.path.join(datasets_root(), "splits", "camvid_train_1-8_seed0.txt"),
     split_fraction="1/8",

@@ -9,7 +9,7 @@ import os
 
 from detectron2.config import LazyCall as L
 
-from labeleff.data import datasets_root, register_yolo_as_coco
+from labeleff.data import register_yolo_as_coco, shared_data_root
 
 from ..common.schedule import multistep
 from ..common.train import train
@@ -17,8 +17,7 @@ from .common.data import dataloader
 from .common.model import model
 from .common.optim import SGD as optimizer
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-COCO128 = os.path.join(os.path.dirname(REPO), "shared", "data", "coco128")
+COCO128 = os.path.join(shared_data_root(), "coco128")
 datasets = {
     split: L(register_yolo_as_coco)(
         name=f"coco128_{split}",

@@ -15,6 +15,7 @@ from detectron2.config import LazyCall as L
 from detectron2.data import DatasetMapper, build_detection_test_loader, get_detection_dataset_dicts
 from omegaconf import OmegaConf
 
+from labeleff.data import shared_data_root
 from labeleff.evaluation import COCOEvaluator
 from labeleff.projects.soft_teacher import SoftTeacher
 from labeleff.projects.soft_teacher.data import (
@@ -37,12 +38,11 @@ from ..common.optim import SGD as optimizer
 from ..common.schedule import multistep
 from ..common.train import train
 
-_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 dataloader = OmegaConf.create()
 # The data: a VOC folder (Annotations/, JPEGImages/, ImageSets/Main/{train,test}.txt) and its class
 # names, or COCO jsons with their image folders (coco_train_json set: voc_root is not used).
 dataloader.dataset_name = "bccd"  # prefix of the registered dataset names
-dataloader.voc_root = os.path.join(os.path.dirname(_REPO), "shared", "data", "bccd")
+dataloader.voc_root = os.path.join(shared_data_root(), "bccd")
 dataloader.class_names = ["RBC", "WBC", "Platelets"]
 dataloader.coco_train_json = None
 dataloader.coco_train_images = None

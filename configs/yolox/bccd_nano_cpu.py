@@ -5,9 +5,11 @@ tools/benchmark_yolox_boxloss.py (`iou` vs `ciou` on small objects).
     python tools/train_net.py --config-file configs/yolox/bccd_nano_cpu.py model.box_loss=ciou
 """
 
+import os
+
 from detectron2.config import LazyCall as L
 
-from labeleff.data import register_voc_dirs
+from labeleff.data import register_voc_dirs, shared_data_root
 
 from ..common.train import train
 from .common.model import yolox_model
@@ -18,20 +20,21 @@ NUM_IMAGES = 205  # BCCD ImageSets/Main/train.txt
 EPOCHS = 12
 INPUT = 320  # 640 x 480 images -> 320 x 240: platelets become ~10-17 px
 
+_BCCD = os.path.join(shared_data_root(), "bccd")
 datasets = dict(
     bccd_train=L(register_voc_dirs)(
         name="bccd_train",
-        annotation_dir="../shared/data/bccd/Annotations",
-        image_root="../shared/data/bccd/JPEGImages",
+        annotation_dir=os.path.join(_BCCD, "Annotations"),
+        image_root=os.path.join(_BCCD, "JPEGImages"),
         class_names=["RBC", "WBC", "Platelets"],
-        image_set="../shared/data/bccd/ImageSets/Main/train.txt",
+        image_set=os.path.join(_BCCD, "ImageSets", "Main", "train.txt"),
     ),
     bccd_test=L(register_voc_dirs)(
         name="bccd_test",
         annotation_dir="${..bccd_train.annotation_dir}",
         image_root="${..bccd_train.image_root}",
         class_names="${..bccd_train.class_names}",
-        image_set="../shared/data/bccd/ImageSets/Main/test.txt",
+        image_set=os.path.join(_BCCD, "ImageSets", "Main", "test.txt"),
     ),
 )
 dataloader = yolox_dataloader("bccd_train", "bccd_test", INPUT, BATCH, num_workers=0)

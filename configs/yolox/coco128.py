@@ -4,9 +4,11 @@ with the foundation's YOLO tool): a CPU smoke / benchmark set-up, evaluated on c
     python tools/train_net.py --config-file configs/yolox/coco128.py model.box_loss=ciou
 """
 
+import os
+
 from detectron2.config import LazyCall as L
 
-from labeleff.data import register_yolo_as_coco
+from labeleff.data import register_yolo_as_coco, shared_data_root
 
 from ..common.train import train
 from .common.model import yolox_model
@@ -19,9 +21,9 @@ EPOCHS = 30
 datasets = dict(
     coco128_train=L(register_yolo_as_coco)(
         name="coco128_train2017",
-        root="../shared/data/coco128",
+        root=os.path.join(shared_data_root(), "coco128"),
         split="train2017",
-        class_names="../shared/data/coco128/config.yaml",
+        class_names=os.path.join(shared_data_root(), "coco128", "config.yaml"),
     ),
     coco128_val=L(register_yolo_as_coco)(
         name="coco128_val2017",

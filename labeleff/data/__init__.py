@@ -1,7 +1,13 @@
 """Datasets: catalog registration from configs, the synthetic demo set, format converters,
 splits."""
 
-from .catalog import datasets_root, num_classes_of, register_coco, register_datasets
+from .catalog import (
+    datasets_root,
+    num_classes_of,
+    register_coco,
+    register_datasets,
+    shared_data_root,
+)
 from .coco_io import DatasetFormatError, load_class_names, load_coco_json, write_coco_json
 from .convert_voc import voc_to_coco
 from .convert_yolo import yolo_split_dirs, yolo_to_coco

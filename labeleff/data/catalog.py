@@ -8,7 +8,13 @@ from detectron2.config import instantiate
 from detectron2.data import DatasetCatalog, MetadataCatalog
 from detectron2.data.datasets import register_coco_instances
 
-__all__ = ["register_coco", "register_datasets", "datasets_root", "num_classes_of"]
+__all__ = [
+    "register_coco",
+    "register_datasets",
+    "datasets_root",
+    "shared_data_root",
+    "num_classes_of",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -17,6 +23,14 @@ def datasets_root() -> str:
     """Where datasets live: `$LABELEFF_DATASETS`, else `<repo>/datasets`."""
     default = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "datasets")
     return os.environ.get("LABELEFF_DATASETS", default)
+
+
+def shared_data_root() -> str:
+    """The small real datasets beside the checkout: `$LABELEFF_SHARED_DATA`, else
+    `<repo>/../shared/data` (independent of the working directory)."""
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    default = os.path.join(os.path.dirname(repo), "shared", "data")
+    return os.environ.get("LABELEFF_SHARED_DATA", default)
 
 
 def register_coco(

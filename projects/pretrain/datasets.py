@@ -2,19 +2,11 @@
 
 import os
 
-from labeleff.data import register_voc_as_coco
+from labeleff.data import register_voc_as_coco, shared_data_root
 
 __all__ = ["register_bccd", "shared_data_root", "BCCD_CLASSES"]
 
 BCCD_CLASSES = ("RBC", "WBC", "Platelets")
-
-
-def shared_data_root() -> str:
-    """`$LABELEFF_SHARED_DATA`, else `<repo>/../shared/data`."""
-    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    return os.environ.get(
-        "LABELEFF_SHARED_DATA", os.path.join(os.path.dirname(repo), "shared", "data")
-    )
 
 
 def register_bccd(name: str, image_set: str = "train") -> str:

@@ -8,15 +8,14 @@ import os
 import detectron2.data.transforms as T
 from detectron2.config import LazyCall as L
 
-from labeleff.data import register_voc_as_coco
+from labeleff.data import register_voc_as_coco, shared_data_root
 
 from ...common.schedule import multistep
 from ...common.train import train
 from .data import dataloader
 
 SIZE = 320  # BCCD images are 640 x 480: platelets become ~15-20 px
-_HERE = os.path.dirname(os.path.abspath(__file__))
-BCCD = os.path.normpath(os.path.join(_HERE, "..", "..", "..", "..", "shared", "data", "bccd"))
+BCCD = os.path.join(shared_data_root(), "bccd")
 datasets = dict(
     train=L(register_voc_as_coco)(
         name="bccd_voc_train",
