@@ -17,7 +17,6 @@ from omegaconf import OmegaConf
 
 from labeleff.data import shared_data_root
 from labeleff.evaluation import COCOEvaluator
-from labeleff.projects.soft_teacher import SoftTeacher
 from labeleff.projects.soft_teacher.data import (
     register_source,
     register_source_partial,
@@ -31,12 +30,12 @@ from labeleff.projects.teacher_student import (
     SemiSupervisedTrainer,
     build_semi_supervised_train_loader,
 )
-from labeleff.schedule import follows_max_iter
 
 from ..common.models.faster_rcnn_lite0 import model as detector
 from ..common.optim import SGD as optimizer
 from ..common.schedule import multistep
 from ..common.train import train
+from .common.cpu_recipe import cpu_soft_teacher
 
 dataloader = OmegaConf.create()
 # The data: a VOC folder (Annotations/, JPEGImages/, ImageSets/Main/{train,test}.txt) and its class
@@ -123,37 +122,7 @@ dataloader.evaluator = L(COCOEvaluator)(dataset_name="${datasets.test.name}")
 detector.roi_heads.num_classes = 3
 detector.roi_heads.box_predictor.test_topk_per_image = 100
 train.max_iter = 3000  # burn-in and LR steps follow a train.max_iter override
-model = L(SoftTeacher)(
-    student=detector,
-    # CPU / custom data: alpha 1.0 (paper: 4.0). BCCD 10 %, 600 it, 3 seeds: 1.0 -> student
-    # 1.02-1.09x supervised; 4.0 -> 0.95x (seed 1): the unlabeled term then outweighs the labeled
-    # one 3:1 and trains every unsure cell as (soft) background
-    unsup_weight=1.0,
-    # CPU: the student (EMA 0.99 lags it over 400 post-burn-in steps; student > teacher on 3/3
-    # seeds); paper: the teacher
-    eval_model="student",
-    # CPU: supervised start on 20 labeled images (paper: 0)
-    burn_in_iters=follows_max_iter(1000, of=train.max_iter),
-    pseudo_label_initial_score_thr=0.05,  # CPU: candidates for the GMM (paper: 0.5)
-    rpn_pseudo_threshold=0.9,
-    cls_pseudo_threshold=0.9,
-    reg_pseudo_threshold=0.02,
-    reg_min_score=0.5,  # paper: the initial score threshold (0.5)
-    jitter_times=10,
-    jitter_scale=0.06,
-    min_pseudo_box_size=0.0,
-    skip_losses_without_targets=True,
-    # CPU / custom data: per-class thresholds from the labeled class frequencies ("gmm": the
-    # ConsistentTeacher GMM; paper: "fixed", the 0.9 above)
-    score_threshold_policy="frequency",
-    gmm_queue_size=100,
-    gmm_policy="high",
-    gmm_min_threshold=0.05,
-    gmm_max_threshold=0.9,
-    frequency_ratio=0.5,  # "frequency" policy: pseudo-labels = 0.5 x labeled per-image count
-    cls_ignore_score_threshold=0.05,  # CPU: unsure teacher boxes not background (paper: None)
-    unsup_weight_rampup_iters=0,  # paper: 0 (full unsup weight from the first step)
-)
+model = cpu_soft_teacher(detector, train.max_iter)  # common/cpu_recipe.py
 
 optimizer.lr = 0.01  # CPU, Lite0 (frozen) + GN-FPN: stable at 0.01
 lr_multiplier = multistep(train.max_iter, steps=(2000, 2667), warmup_iters=100)

@@ -14,7 +14,6 @@ import detectron2.data.transforms as T
 from detectron2.config import LazyCall as L
 from detectron2.data import DatasetMapper, get_detection_dataset_dicts
 
-from labeleff.projects.soft_teacher import SoftTeacher
 from labeleff.projects.soft_teacher.data import register_demo_partial, soft_teacher_views
 from labeleff.projects.teacher_student import (
     EMAHook,
@@ -24,7 +23,6 @@ from labeleff.projects.teacher_student import (
     SemiSupervisedTrainer,
     build_semi_supervised_train_loader,
 )
-from labeleff.schedule import follows_max_iter
 
 from ..common.data.demo_detection import dataloader
 from ..common.data.demo_detection import datasets as _demo_datasets
@@ -32,6 +30,7 @@ from ..common.models.faster_rcnn_lite0 import model as detector
 from ..common.optim import SGD as optimizer
 from ..common.schedule import multistep
 from ..common.train import train
+from .common.cpu_recipe import cpu_soft_teacher
 
 dataloader.percent = 10  # % of the demo train split labeled
 dataloader.seed = 1  # split seed
@@ -78,35 +77,7 @@ dataloader.unlabeled = L(build_semi_supervised_train_loader)(
 )
 
 train.max_iter = 600  # the main job (supervised twin + Soft Teacher) within 10 min on 2 cores
-model = L(SoftTeacher)(
-    student=detector,
-    # The recipe of bccd_10pct.py (measured on the demo, split seed 1, 600 iterations, supervised
-    # twin 56.8 AP): student 58.2 (1.025x). Paper recipe (unsup 4, fixed 0.9, teacher): 49.7
-    # (0.87x); fixed 0.9 at unsup 1: 56.6 (0.996x); frequency_ratio 0.8: 56.5 (0.995x)
-    unsup_weight=1.0,  # alpha (paper: 4.0)
-    eval_model="student",  # demo: the EMA 0.99 teacher lags the student (paper: teacher)
-    # demo: supervised-only start, then teacher = student (paper: 0); follows train.max_iter
-    burn_in_iters=follows_max_iter(200, of=train.max_iter),
-    pseudo_label_initial_score_thr=0.05,  # candidates for the per-class thresholds (paper: 0.5)
-    rpn_pseudo_threshold=0.9,
-    cls_pseudo_threshold=0.9,
-    reg_pseudo_threshold=0.02,
-    reg_min_score=0.5,  # paper: the initial score threshold (0.5)
-    jitter_times=10,
-    jitter_scale=0.06,
-    min_pseudo_box_size=0.0,
-    skip_losses_without_targets=True,
-    # per-class thresholds from the labeled class frequencies (paper: "fixed", the 0.9 above;
-    # "gmm": ConsistentTeacher's mixture)
-    score_threshold_policy="frequency",
-    gmm_queue_size=100,
-    gmm_policy="high",
-    gmm_min_threshold=0.05,
-    gmm_max_threshold=0.9,
-    frequency_ratio=0.5,  # "frequency" policy: pseudo-labels = 0.5 x labeled per-image count
-    cls_ignore_score_threshold=0.05,  # unsure teacher boxes are not background (paper: None)
-    unsup_weight_rampup_iters=0,  # paper: 0 (full unsup weight from the first step)
-)
+model = cpu_soft_teacher(detector, train.max_iter)  # common/cpu_recipe.py
 
 optimizer.lr = 0.01  # CPU, Lite0 (frozen) + GN-FPN: stable at 0.01
 lr_multiplier = multistep(train.max_iter, steps=(400, 533), warmup_iters=67)
