@@ -1,106 +1,36 @@
 """MIC (base UDA + masked image consistency) on the project's synthetic demo set: source = clear
 demo train, target = the same kind of scenes under synthetic fog (I * t + A * (1 - t)), evaluated
-on foggy demo val. Faster R-CNN FPN on ImageNet EfficientNet-Lite0 (frozen backbone) on CPU.
+on foggy demo val. The recipe of coco128_to_dawnfog.py (Faster R-CNN FPN on ImageNet
+EfficientNet-Lite0, frozen backbone, CPU) on 160 px images for 600 iterations.
 
     python tools/train_net.py --config-file configs/mic_uda/demo_cpu.py
     python tools/train_net.py --config-file configs/mic_uda/demo_cpu.py model.mic=False  # base UDA
 """
 
-import detectron2.data.transforms as T
 from detectron2.config import LazyCall as L
-from detectron2.data import DatasetMapper, build_detection_test_loader, get_detection_dataset_dicts
-from omegaconf import OmegaConf
 
 from labeleff.data import register_demo_detection
-from labeleff.evaluation import COCOEvaluator
-from labeleff.projects.mic_uda import MIC, RandomColorJitter, RandomGaussianBlur
-from labeleff.projects.mic_uda.mapper import SharedGeometryViewMapper
-from labeleff.projects.teacher_student import (
-    EMAHook,
-    SemiSupervisedTrainer,
-    build_semi_supervised_train_loader,
-)
 
-from ..common.models.faster_rcnn_lite0 import model as detector
-from ..common.optim import SGD as optimizer
 from ..common.schedule import multistep
-from ..common.train import train
+from .coco128_to_dawnfog import dataloader, model, optimizer, train
 
+del dataloader["data_root"]
 datasets = dict(
     source=L(register_demo_detection)(name="demo_train", split="train"),
     target=L(register_demo_detection)(name="demo_fog_train", split="train", variant="fog"),
     target_val=L(register_demo_detection)(name="demo_fog_val", split="val", variant="fog"),
 )
-
-_resize = L(T.ResizeShortestEdge)(
-    short_edge_length=(128, 144, 160, 176, 192), sample_style="choice", max_size=320
-)
-dataloader = OmegaConf.create()
-dataloader.train = L(build_semi_supervised_train_loader)(  # source, labeled
-    dataset=L(get_detection_dataset_dicts)(names="${datasets.source.name}"),
-    mapper=L(DatasetMapper)(
-        is_train=True,
-        augmentations=[_resize, L(T.RandomFlip)(horizontal=True)],
-        image_format="BGR",
-    ),
-    total_batch_size=2,  # MIC: 2 source + 2 target images per step
-    seed=0,
-)
-dataloader.unlabeled = L(build_semi_supervised_train_loader)(  # target, labels hidden
-    dataset=L(get_detection_dataset_dicts)(names="${datasets.target.name}", filter_empty=False),
-    mapper=L(SharedGeometryViewMapper)(
-        geometric=[_resize, L(T.RandomFlip)(horizontal=True)],
-        # masked view: colour jitter (s 0.2, applied iff U > 0.2) and blur (p 0.5), per sample
-        photometric=[L(RandomColorJitter)(strength=0.2, prob=0.8), L(RandomGaussianBlur)(prob=0.5)],
-        image_format="BGR",
-    ),
-    total_batch_size=2,
-    seed=1,
-)
-dataloader.test = L(build_detection_test_loader)(
-    dataset=L(get_detection_dataset_dicts)(names="${datasets.target_val.name}", filter_empty=False),
-    mapper=L(DatasetMapper)(
-        is_train=False,
-        augmentations=[L(T.ResizeShortestEdge)(short_edge_length=160, max_size=320)],
-        image_format="BGR",
-    ),
-    num_workers=0,
-)
-dataloader.evaluator = L(COCOEvaluator)(dataset_name="${datasets.target_val.name}")
-
-detector.roi_heads.num_classes = 3
-model = L(MIC)(
-    student=detector,
-    mic=True,  # masked image consistency loss on the target
-    mic_weight=1.0,  # lambda (official PSEUDO_LABEL_LAMBDA 1.0)
-    score_threshold=0.8,  # teacher score for a pseudo box (PSEUDO_LABEL_THRESHOLD 0.8)
-    nms_threshold=0.5,  # class-wise NMS on pseudo boxes (the box head's own test NMS)
-    mask_block_size=32,  # b (detection code 32; the paper text 64)
-    mask_ratio=0.5,  # r, probability that a block is masked
-    quality_weight="prob",  # "prob" (official) | "teacher" | "none"
-    pseudo_box_reg=False,  # official: no box regression on pseudo-labels
-    image_da=True,  # image-level domain classifier (DA-Faster)
-    image_da_grl_weight=0.025,  # DA_IMG_GRL_WEIGHT
-    instance_da=True,  # instance-level domain classifier
-    instance_da_grl_weight=0.1,  # DA_INS_GRL_WEIGHT
-    instance_da_rois_per_image=128,  # random proposals per image (= the CPU ROI batch)
-    unsup_weight=1.0,  # keep 1: target domain losses share the "unsup" group
-    eval_model="student",  # the official code evaluates the student
-)
+for _resize in (dataloader.train.mapper.augmentations[0], dataloader.unlabeled.mapper.geometric[0]):
+    _resize.short_edge_length = (128, 144, 160, 176, 192)  # demo images are 160 x 160
+    _resize.max_size = 320
+dataloader.test.dataset.names = "${datasets.target_val.name}"
+dataloader.test.mapper.augmentations[0].short_edge_length = 160
+dataloader.test.mapper.augmentations[0].max_size = 320
+dataloader.evaluator.dataset_name = "${datasets.target_val.name}"
+model.student.roi_heads.num_classes = 3
 
 train.max_iter = 600
-train.device = "cpu"
-train.seed = 0
 train.output_dir = "./output/mic_uda/demo_cpu"
 train.eval_period = 600
-train.log_period = 20
 train.checkpointer.period = 300
-train.trainer = L(SemiSupervisedTrainer)(unlabeled_data_loader="${dataloader.unlabeled}")
-train.hooks = [
-    # teacher = EMA of the student, alpha 0.9 (TEACHER_ALPHA); the official EMA runs over the
-    # whole state dict, so floating buffers (BN statistics) are averaged too
-    L(EMAHook)(momentum=0.9, interval=1, buffers="ema"),
-]
-
-optimizer.lr = 0.01  # CPU, Lite0 (frozen) + GN-FPN: stable at 0.01
 lr_multiplier = multistep(train.max_iter, steps=(400, 520), warmup_iters=50)
