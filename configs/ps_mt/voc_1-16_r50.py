@@ -1,25 +1,5 @@
 """PS-MT, VOC 2012 aug, 662 labels (1/16), DeepLabv3+ R50, 80 epochs (voc_1-8_r50.py otherwise)."""
 
-import os
+from .common.partitions import voc_partition
 
-from detectron2.config import LazyConfig
-
-from labeleff.data.catalog import datasets_root
-from labeleff.projects.ps_mt.schedule import configure_partition
-
-_cfg = LazyConfig.load_rel("voc_1-8_r50.py")
-configure_partition(
-    datasets=_cfg.datasets,
-    model=_cfg.model,
-    train=_cfg.train,
-    dataset="voc_aug_train",
-    num_train_images=10582,
-    fraction="1/16",
-    epochs=80,
-    labeled_batch_size=32,  # global batch, see voc_1-8_r50.py
-    unlabeled_batch_size=32,
-    split_dir=os.path.join(datasets_root(), "splits"),
-)
-_cfg.train.output_dir = "./output/ps_mt_voc_1-16_r50"
-datasets, dataloader, model = _cfg.datasets, _cfg.dataloader, _cfg.model
-optimizer, lr_multiplier, train = _cfg.optimizer, _cfg.lr_multiplier, _cfg.train
+datasets, dataloader, model, optimizer, lr_multiplier, train = voc_partition("1/16", epochs=80)
