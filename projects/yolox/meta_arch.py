@@ -9,9 +9,11 @@ from detectron2.config import configurable
 from detectron2.modeling import META_ARCH_REGISTRY, Backbone, build_backbone
 from detectron2.modeling.postprocessing import detector_postprocess
 from detectron2.structures import ImageList
+from detectron2.utils.events import get_event_storage
 from torch import nn
 
 from .box_coding import SCALE_CLAMP, decode_boxes, encode_l1_targets, make_grid
+from .diagnostics import no_overlap_fractions
 from .head import YOLOXHead
 from .inference import yolox_postprocess
 from .losses import BOX_LOSSES, yolox_losses
@@ -174,11 +176,23 @@ class YOLOX(nn.Module):
             results.append({"instances": detector_postprocess(instances, height, width)})
         return results
 
+    @staticmethod
+    def _log_positive_overlap(matched_iou: torch.Tensor, target_boxes: torch.Tensor) -> None:
+        """`yolox/pos_no_overlap(_small)` in the training metrics (diagnostics.py)."""
+        try:
+            storage = get_event_storage()
+        except AssertionError:  # no EventStorage: not inside a trainer
+            return
+        areas = (target_boxes[:, 2:] - target_boxes[:, :2]).clamp(min=0).prod(-1)
+        for key, value in no_overlap_fractions(matched_iou, areas).items():
+            storage.put_scalar(f"yolox/{key}", value)
+
     def losses(self, cls_logits, obj_logits, box_deltas, pred_boxes, grid, strides, gt_instances):
         """SimOTA per image, then `yolox_losses` over the batch. Shapes: (N, A, K), (N, A),
         (N, A, 4), (N, A, 4), (A, 2), (A,), N Instances with gt_boxes / gt_classes."""
         num_classes = cls_logits.shape[-1]
         fg_masks, cls_targets, box_targets, l1_targets = [], [], [], []
+        matched_ious = []
         for i, gt in enumerate(gt_instances):
             gt_boxes, gt_classes = gt.gt_boxes.tensor, gt.gt_classes
             assignment = simota_assign(
@@ -200,6 +214,8 @@ class YOLOX(nn.Module):
             )
             box_targets.append(gt_boxes[matched_gt])
             l1_targets.append(encode_l1_targets(gt_boxes[matched_gt], grid[fg], strides[fg]))
+            matched_ious.append(assignment.matched_iou)
+        self._log_positive_overlap(torch.cat(matched_ious), torch.cat(box_targets))
         return yolox_losses(
             cls_logits.flatten(0, 1),
             obj_logits.flatten(0, 1),
