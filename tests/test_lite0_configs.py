@@ -35,6 +35,8 @@ def lite0_configs():
         rel = os.path.relpath(p, REPO)
         if PIECES & set(rel.split(os.sep)[:-1]) or p.endswith("__init__.py"):
             continue
+        if os.path.basename(p) == "custom.py":  # the user's data: tests/*/test_*_custom_data.py
+            continue
         if _calls_lite0(load_config(p).get("model")):
             out.append(rel)
     return out
