@@ -72,16 +72,23 @@ def register_coco(
     return name
 
 
+def _registered_classes(name: str, key: str):
+    """The `key` class list of registered dataset `name`, loading it first if its metadata has
+    none yet (Detectron2's COCO loader sets `thing_classes` when it loads); None if it has none."""
+    classes = MetadataCatalog.get(name).get(key, None)
+    if classes is None:
+        DatasetCatalog.get(name)
+        classes = MetadataCatalog.get(name).get(key, None)
+    return classes
+
+
 def _check_same_classes(name: str, json_file: str, other: str) -> None:
     with open(json_file) as f:
         cats = sorted(json.load(f).get("categories", []), key=lambda c: c["id"])
     mine = [c["name"] for c in cats]
     if other not in DatasetCatalog.list():
         raise KeyError(f"dataset '{name}': same_classes_as='{other}' is not registered")
-    theirs = MetadataCatalog.get(other).get("thing_classes", None)
-    if theirs is None:
-        DatasetCatalog.get(other)
-        theirs = MetadataCatalog.get(other).get("thing_classes", None)
+    theirs = _registered_classes(other, "thing_classes")
     if theirs is not None and mine != list(theirs):
         raise ValueError(
             f"dataset '{name}' ({json_file}) has the classes {mine} but '{other}' has "
@@ -110,10 +117,7 @@ def num_classes_of(name: str, key: str = "thing_classes") -> int:
     works and is checked against the data before training (labeleff.engine.class_check)."""
     if name not in DatasetCatalog.list():
         raise KeyError(f"dataset '{name}' is not registered (num_classes_of)")
-    classes = MetadataCatalog.get(name).get(key, None)
-    if classes is None:
-        DatasetCatalog.get(name)
-        classes = MetadataCatalog.get(name).get(key, None)
+    classes = _registered_classes(name, key)
     if not classes:
         raise ValueError(f"dataset '{name}' has no class list ({key}): set num_classes explicitly")
     return len(classes)
