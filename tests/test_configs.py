@@ -23,9 +23,9 @@ CONFIGS = sorted(
 
 
 def _drop_local_weights(node):
-    """Paper configs name local ImageNet files (`weights`, `imagenet_weights`) that are not on
-    this machine, the custom-data configs read their class count from data that is not here;
-    the structure is what is checked here, so those paths are cleared and the count set."""
+    """Paper configs name ImageNet weights (`weights`, `imagenet_weights`: model-zoo names or URLs,
+    fetched where a network exists) and read their class count from datasets that are not here;
+    the structure is what is checked here, so those names are cleared and the count set."""
     from omegaconf import DictConfig, ListConfig
 
     if isinstance(node, DictConfig):
@@ -34,7 +34,7 @@ def _drop_local_weights(node):
             if k in ("weights", "imagenet_weights") and isinstance(v, str):
                 node[k] = ""
             elif k == "num_classes" and isinstance(v, DictConfig) and "_target_" in v:
-                node[k] = 3  # custom.py: the class count of data that is not registered here
+                node[k] = 3  # num_classes_of: the class count of data that is not registered here
             else:
                 _drop_local_weights(v)
     elif isinstance(node, ListConfig):

@@ -13,7 +13,7 @@ import argparse
 import os
 
 from labeleff.data.catalog import datasets_root
-from labeleff.projects.ps_mt.splits import (
+from labeleff.data.segmentation_splits import (
     SEG_SPLIT_FRACTIONS,
     list_stems,
     make_split_files,

@@ -1,90 +1,69 @@
-"""Shared LazyConfig pieces of semi-supervised (teacher-student) training.
+"""Loader and trainer nodes shared by the teacher-student configs: each method's base
+(configs/soft_teacher/common/base.py, configs/mic_uda/common/base.py, configs/ps_mt/common/base.py)
+and the mean-teacher example build their loaders and trainer from these, so that a loader has one
+shape everywhere and only its dataset, mapper, batch and seed differ.
 
-A method config composes them:
+    dataloader.train = train_loader("${datasets.labeled.name}", mapper, batch_size=8, seed=0)
+    dataloader.unlabeled = unlabeled_loader("${datasets.unlabeled.name}", views, 32, seed=1)
+    train.trainer = teacher_student_trainer()  # reads ${dataloader.unlabeled}
 
-    from ..common.semi_supervised import dataloader, ema_hook, pseudo_label_vis_hook, trainer
-    train.trainer = trainer
-    train.hooks = [ema_hook, pseudo_label_vis_hook]     # before checkpointer/eval (entry point)
-    dataloader.train.dataset.names = "<labeled split>"
-    dataloader.unlabeled.dataset.names = "<unlabeled split>"
-
-`dataloader.train` is the labeled loader (weak view: resize + flip), `dataloader.unlabeled` the
-multi-view loader (weak view for the teacher, strong view for the student); the trainer reads the
-latter through an interpolation, so `dataloader.unlabeled.*` overrides reach it. Defaults are Soft
-Teacher's (Xu et al., ICCV 2021, COCO partial-label protocol); dataset names default to the
-project's demo set and are set by each method config. Evaluation (`dataloader.test/evaluator`)
-comes from the dataset's own config.
+Loader seeds are fixed integers (labeled 0, unlabeled 1 in the paper configs) so that `--resume`
+replays exactly the batches of an uninterrupted run (docs/ENGINE_CONTRACT.md).
 """
 
+import detectron2.data.transforms as T
 from detectron2.config import LazyCall as L
-from detectron2.data import DatasetMapper, get_detection_dataset_dicts
-from omegaconf import OmegaConf
+from detectron2.data import DatasetMapper, build_detection_test_loader, get_detection_dataset_dicts
 
 from labeleff.projects.teacher_student import (
-    EMAHook,
-    MultiViewDatasetMapper,
-    PseudoLabelVisualizerHook,
     SemiSupervisedTrainer,
     build_semi_supervised_train_loader,
-    strong_view_augmentations,
-    views,
-    weak_view_augmentations,
 )
 
-dataloader = OmegaConf.create()
-dataloader.train = L(build_semi_supervised_train_loader)(
-    dataset=L(get_detection_dataset_dicts)(names="demo_train"),
-    mapper=L(DatasetMapper)(
-        is_train=True,
-        # Soft Teacher: shortest edge uniform in [400, 1200], longest <= 1333, horizontal flip
-        augmentations=L(weak_view_augmentations)(short_edge=(400, 1200), max_size=1333),
-        image_format="BGR",
-    ),
-    total_batch_size=8,  # Soft Teacher: 1 labeled image per GPU x 8 GPUs (ratio 1:4)
-    # data-order seed: fixed so that --resume replays exactly the batches of a straight run
-    # (None: a fresh random seed per launch, shared by all ranks)
-    seed=0,
-    num_workers=4,
-)
-dataloader.unlabeled = L(build_semi_supervised_train_loader)(
-    # filter_empty=False: unlabeled images have no (or hidden) annotations and must all be used
-    dataset=L(get_detection_dataset_dicts)(names="demo_train", filter_empty=False),
-    mapper=L(MultiViewDatasetMapper)(
-        views=L(views)(
-            weak=L(weak_view_augmentations)(short_edge=(400, 1200), max_size=1333),
-            # Soft Teacher's strong view: one colour op, one of translate +-0.1 / rotate +-30 deg /
-            # shear +-30 deg, 1-5 erased squares of side <= 0.2 of the image, fill 125
-            strong=L(strong_view_augmentations)(
-                short_edge=(400, 1200),
-                max_size=1333,
-                translate=0.1,
-                rotate=30.0,
-                shear=30.0,
-                erase_patches=(1, 5),
-                erase_size=(0.0, 0.2),
-                fill=125,
-            ),
-        ),
-        image_format="${...train.mapper.image_format}",
-        # hidden GT of a labeled set split as unlabeled: pseudo-label quality
-        keep_annotations=True,
-    ),
-    total_batch_size=32,  # Soft Teacher: 4 unlabeled images per GPU x 8 GPUs
-    seed=1,  # differs from the labeled loader's: same images must not come in the same order
-    num_workers=4,
-)
 
-# AMP: train.amp.enabled (the entry point passes it to the trainer: one key for every trainer)
-trainer = L(SemiSupervisedTrainer)(unlabeled_data_loader="${dataloader.unlabeled}")
+def train_loader(names, mapper, batch_size, seed, num_workers=None, filter_empty=None):
+    """Infinite seeded loader of the labeled (or source) images. `num_workers` / `filter_empty`
+    None: the builder's defaults (0 workers; images without boxes dropped)."""
+    dataset = L(get_detection_dataset_dicts)(names=names)
+    if filter_empty is not None:
+        dataset.filter_empty = filter_empty
+    node = L(build_semi_supervised_train_loader)(
+        dataset=dataset, mapper=mapper, total_batch_size=batch_size, seed=seed
+    )
+    if num_workers is not None:
+        node.num_workers = num_workers
+    return node
 
-ema_hook = L(EMAHook)(
-    momentum=0.999,  # Soft Teacher: teacher = 0.999 teacher + 0.001 student
-    interval=1,  # Soft Teacher: every iteration
-    warmup=0,  # Soft Teacher's MeanTeacher hook: m_t = min(m, 1 - (1 + 0) / (t + 1))
-    buffers="ema",  # BN statistics averaged with the weights they belong to
-)
 
-pseudo_label_vis_hook = L(PseudoLabelVisualizerHook)(
-    period=2000,  # iterations between PNGs of pseudo-labels (weak) and their projection (strong)
-    output_dir="${train.output_dir}",
-)
+def unlabeled_loader(names, mapper, batch_size, seed, num_workers=None):
+    """Infinite seeded loader of the unlabeled (or target) images: none is dropped for having no
+    annotation (they have none, or hidden ones kept for pseudo-label quality)."""
+    return train_loader(names, mapper, batch_size, seed, num_workers, filter_empty=False)
+
+
+def detection_train_mapper(augmentations):
+    """Detectron2's DatasetMapper for training on BGR images."""
+    return L(DatasetMapper)(is_train=True, augmentations=augmentations, image_format="BGR")
+
+
+def test_loader(names, mapper, num_workers):
+    """Detectron2's test loader over every image of `names` (none filtered)."""
+    return L(build_detection_test_loader)(
+        dataset=L(get_detection_dataset_dicts)(names=names, filter_empty=False),
+        mapper=mapper,
+        num_workers=num_workers,
+    )
+
+
+def detection_test_loader(names, short_edge, max_size, num_workers):
+    """Test loader resizing the shortest edge to `short_edge` (longest <= `max_size`)."""
+    resize = L(T.ResizeShortestEdge)(short_edge_length=short_edge, max_size=max_size)
+    mapper = L(DatasetMapper)(is_train=False, augmentations=[resize], image_format="BGR")
+    return test_loader(names, mapper, num_workers)
+
+
+def teacher_student_trainer(unlabeled_data_loader="${dataloader.unlabeled}"):
+    """The two-loader trainer; the interpolation lets `dataloader.unlabeled.*` overrides reach
+    it. AMP comes from `train.amp.enabled` (the entry point passes it: one key for every
+    trainer)."""
+    return L(SemiSupervisedTrainer)(unlabeled_data_loader=unlabeled_data_loader)

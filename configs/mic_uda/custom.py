@@ -16,7 +16,7 @@ LR steps follow `train.max_iter`. On a GPU: `train.device=cuda`.
 
 from detectron2.config import LazyCall as L
 
-from labeleff.data import num_classes_of, register_coco, register_image_folder
+from labeleff.data import register_coco, register_image_folder
 
 from .coco128_to_dawnfog import dataloader, lr_multiplier, model, optimizer, train
 
@@ -42,6 +42,4 @@ datasets = dict(
 )
 dataloader.test.dataset.names = "${datasets.target_test.name}"
 dataloader.evaluator.dataset_name = "${datasets.target_test.name}"
-# the number of classes of the source data (an explicit number is checked against it)
-model.student.roi_heads.num_classes = L(num_classes_of)(name="${datasets.source.name}")
 train.output_dir = "./output/mic_uda/custom"

@@ -27,7 +27,6 @@ dataloader.test.dataset.names = "${datasets.target_val.name}"
 dataloader.test.mapper.augmentations[0].short_edge_length = 160
 dataloader.test.mapper.augmentations[0].max_size = 320
 dataloader.evaluator.dataset_name = "${datasets.target_val.name}"
-model.student.roi_heads.num_classes = 3
 
 train.max_iter = 600
 train.output_dir = "./output/mic_uda/demo_cpu"

@@ -1,15 +1,12 @@
 """Supervised-only twin of camvid_1-8.py: the same student, labeled loader, optimizer, schedule
 and iterations, without teachers or unlabeled data."""
 
-from detectron2.config import LazyConfig
+from .common.camvid import dataloader, datasets, lr_multiplier
+from .common.camvid import model as _ps_mt
+from .common.camvid import optimizer, train
 
-_base = LazyConfig.load_rel("camvid_1-8.py")
-datasets = {k: v for k, v in _base.datasets.items() if k != "unlabeled"}
-dataloader = _base.dataloader
-model = _base.model.student
-optimizer = _base.optimizer
-lr_multiplier = _base.lr_multiplier
-train = _base.train
+del datasets["unlabeled"]
+model = _ps_mt.student
 train.trainer = None  # Detectron2's SimpleTrainer
 train.hooks = []
 train.output_dir = "./output/ps_mt_camvid_1-8_supervised"

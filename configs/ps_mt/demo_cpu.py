@@ -1,17 +1,14 @@
 """PS-MT on the project's synthetic segmentation demo set (made on first use): the recipe of
-camvid_1-8.py (DeepLabv3+ on ImageNet EfficientNet-Lite0, models/psmt_deeplab_lite0.py) with 1/4
+common/camvid.py (DeepLabv3+ on ImageNet EfficientNet-Lite0, models/psmt_deeplab_lite0.py) with 1/4
 of the 64 training images labeled, the rest unlabeled, 64 px images; a few CPU minutes."""
 
 from detectron2.config import LazyCall as L
-from detectron2.config import LazyConfig
 
 from labeleff.data.catalog import datasets_root
 from labeleff.projects.ps_mt import demo_segmentation_dataset
 from labeleff.schedule import follows_max_iter
 
-_base = LazyConfig.load_rel("camvid_1-8.py")  # a hyphenated name: loaded, not imported
-dataloader, model, optimizer = _base.dataloader, _base.model, _base.optimizer
-lr_multiplier, train = _base.lr_multiplier, _base.train
+from .common.camvid import dataloader, lr_multiplier, model, optimizer, train
 
 _split = dict(
     split_file=f"{datasets_root()}/splits/ps_mt_demo_train_1-4_seed0.txt",
@@ -27,20 +24,14 @@ datasets = dict(
     ),
     val=L(demo_segmentation_dataset)(split="val", name="ps_mt_demo_val"),
 )
-_unlabeled = train.trainer.unlabeled_data_loader
-for _loader in (dataloader.train, _unlabeled):
+for _loader in (dataloader.train, train.trainer.unlabeled_data_loader):
     _scale, _crop = _loader.mapper.augmentations[:2]
     _scale.min_scale, _scale.max_scale = 0.75, 1.5
     _scale.target_height = _scale.target_width = 64
     _crop.crop_size = (64, 64)
-dataloader.train.dataset.names = "${datasets.labeled.name}"
-_unlabeled.dataset.names = "${datasets.unlabeled.name}"
-dataloader.test.dataset.names = "${datasets.val.name}"
 dataloader.test.mapper.augmentations = []
-dataloader.evaluator.dataset_name = "${datasets.val.name}"
 dataloader.evaluator.distributed = True
 
-model.student.sem_seg_head.num_classes = 4
 model.student.sem_seg_head.ignore_value = 255
 train.max_iter = 200  # burn-in and ramp-up below follow a train.max_iter override
 # PS-MT --warm_up=5 epochs of the labeled loader (16 / 4)

@@ -2,8 +2,10 @@
 minival. Official VGG16_COCO_320.py: batch 32, lr 1e-3 (0.00004 x 25), momentum 0.9, wd 5e-4,
 400k iterations with steps at 280k and 360k.
 
-    python tools/train_net.py --config-file configs/refinedet/coco_320.py --num-gpus 4 \
-        model.backbone.imagenet_weights=/path/to/vgg16-397923af.pth
+    python tools/train_net.py --config-file configs/refinedet/coco_320.py --num-gpus 4
+
+ImageNet VGG16: torchvision's file by its URL (fetched once where a network exists), or a local
+copy: `model.backbone.imagenet_weights=/path/to/vgg16-397923af.pth`.
 """
 
 from ..common.schedule import multistep
@@ -12,6 +14,7 @@ from .common.data import dataloader
 from .common.model import model
 from .common.optim import SGD as optimizer
 
+model.backbone.imagenet_weights = "https://download.pytorch.org/models/vgg16-397923af.pth"
 model.num_classes = 80
 model.test_size = 320
 model.vote = "soft_bbox_vote"  # official: soft box voting on COCO (multi-scale test)

@@ -3,8 +3,10 @@ SGD lr 1e-3, momentum 0.9, weight decay 5e-4, 120k iterations with steps at 80k 
 VOC folders (Annotations/, JPEGImages/, ImageSets/) under `datasets/VOCdevkit/VOC{2007,2012}`
 (or $LABELEFF_DATASETS), each a key: `datasets.voc07_trainval.dirname=...`.
 
-    python tools/train_net.py --config-file configs/refinedet/voc_320.py --num-gpus 4 \
-        model.backbone.imagenet_weights=/path/to/vgg16-397923af.pth
+    python tools/train_net.py --config-file configs/refinedet/voc_320.py --num-gpus 4
+
+ImageNet VGG16: torchvision's file by its URL (fetched once where a network exists), or a local
+copy: `model.backbone.imagenet_weights=/path/to/vgg16-397923af.pth`.
 """
 
 import os
@@ -12,8 +14,7 @@ import os
 from detectron2.config import LazyCall as L
 from detectron2.evaluation import PascalVOCDetectionEvaluator
 
-from labeleff.data import datasets_root
-from labeleff.projects.refinedet import register_voc
+from labeleff.data import datasets_root, register_voc
 
 from ..common.schedule import multistep
 from ..common.train import train
@@ -40,6 +41,7 @@ datasets = dict(
     ),
 )
 
+model.backbone.imagenet_weights = "https://download.pytorch.org/models/vgg16-397923af.pth"
 model.num_classes = 20
 model.test_size = 320
 model.vote = "bbox_vote"  # official: box voting on VOC

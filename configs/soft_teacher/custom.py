@@ -17,7 +17,7 @@ coco_1pct.py if you have the data and time for it.
 
 from detectron2.config import LazyCall as L
 
-from labeleff.data import num_classes_of, register_image_folder
+from labeleff.data import register_image_folder
 from labeleff.projects.soft_teacher.data import register_source
 
 from .bccd_10pct import dataloader, lr_multiplier, model, optimizer, train
@@ -34,26 +34,24 @@ for _key in ("coco_train_json", "coco_train_images", "coco_test_json", "coco_tes
     del dataloader[_key]  # bccd_10pct.py's names for the json keys above
 del dataloader["percent"], dataloader["seed"]  # no split: every labeled image is labeled
 
-_voc = dict(voc_root="${dataloader.voc_root}", class_names="${dataloader.class_names}")
+
+def _source(part, image_set):
+    """COCO json `dataloader.<part>_json` + `<part>_images`, or the VOC folder's `image_set`."""
+    return L(register_source)(
+        name=f"${{dataloader.dataset_name}}_{part}",
+        coco_json=f"${{dataloader.{part}_json}}",
+        image_root=f"${{dataloader.{part}_images}}",
+        image_set=image_set,
+        voc_root="${dataloader.voc_root}",
+        class_names="${dataloader.class_names}",
+    )
+
+
 datasets = dict(
-    labeled=L(register_source)(
-        name="${dataloader.dataset_name}_labeled",
-        coco_json="${dataloader.labeled_json}",
-        image_root="${dataloader.labeled_images}",
-        image_set="train",
-        **_voc,
-    ),
+    labeled=_source("labeled", "train"),
     unlabeled=L(register_image_folder)(
         name="${dataloader.dataset_name}_unlabeled", folder="${dataloader.unlabeled_images}"
     ),
-    test=L(register_source)(
-        name="${dataloader.dataset_name}_test",
-        coco_json="${dataloader.test_json}",
-        image_root="${dataloader.test_images}",
-        image_set="test",
-        **_voc,
-    ),
+    test=_source("test", "test"),
 )
-# the number of classes of the labeled data (an explicit number is checked against it)
-model.student.roi_heads.num_classes = L(num_classes_of)(name="${datasets.labeled.name}")
 train.output_dir = "./output/soft_teacher/custom"

@@ -12,13 +12,16 @@ recipe measured on BCCD (bccd_10pct.py: per-class thresholds, unsup weight 1, st
 
 from detectron2.config import LazyCall as L
 
+from labeleff.evaluation import COCOEvaluator
 from labeleff.projects.soft_teacher.data import register_demo_partial
 from labeleff.projects.teacher_student import PseudoLabelVisualizerHook
 
 from ..common.data.demo_detection import datasets as _demo_datasets
 from ..common.schedule import multistep
+from ..common.semi_supervised import detection_test_loader, train_loader, unlabeled_loader
 from .bccd_10pct import dataloader, detector, optimizer, train
 from .common.cpu_recipe import cpu_soft_teacher
+from .common.data import labeled_mapper, unlabeled_mapper
 
 for _key in ("dataset_name", "voc_root", "class_names", "coco_train_json", "coco_train_images"):
     del dataloader[_key]
@@ -37,14 +40,13 @@ datasets = dict(
     ),
     val=_demo_datasets["demo_val"],
 )
-_resize = dataloader.train.mapper.augmentations[0]
-_resize.short_edge_length, _resize.max_size = (128, 192), 320  # demo images are 160 x 160
-dataloader.unlabeled.mapper.views.short_edge = (128, 192)
-dataloader.unlabeled.mapper.views.max_size = 320
-dataloader.test.dataset.names = "${datasets.val.name}"
-dataloader.test.mapper.augmentations[0].short_edge_length = 160
-dataloader.test.mapper.augmentations[0].max_size = 320
-dataloader.evaluator.dataset_name = "${datasets.val.name}"
+_edge, _max = (128, 192), 320  # demo images are 160 x 160
+dataloader.train = train_loader("${datasets.labeled.name}", labeled_mapper(_edge, _max), 2, seed=0)
+dataloader.unlabeled = unlabeled_loader(
+    "${datasets.unlabeled.name}", unlabeled_mapper(_edge, _max), 4, seed=0
+)
+dataloader.test = detection_test_loader("${datasets.val.name}", 160, _max, num_workers=0)
+dataloader.evaluator = L(COCOEvaluator)(dataset_name="${datasets.val.name}")
 
 train.max_iter = 600  # the main job (supervised twin + Soft Teacher) within 10 min on 2 cores
 model = cpu_soft_teacher(detector, train.max_iter)  # common/cpu_recipe.py

@@ -1,12 +1,19 @@
-"""Datasets: catalog registration from configs, the synthetic demo set, format converters,
-splits."""
+"""Datasets: catalog registration from configs (COCO, VOC / YOLO as COCO, Cityscapes detection and
+semantic, VOC aug, CamVid, image + mask folders, plain image folders), the synthetic demo set,
+format converters, splits."""
 
 from .catalog import (
     datasets_root,
     num_classes_of,
     register_coco,
     register_datasets,
+    register_voc,
     shared_data_root,
+)
+from .cityscapes_detection import (
+    CITYSCAPES_CLASSES,
+    load_cityscapes_detection,
+    register_cityscapes_detection,
 )
 from .coco_io import DatasetFormatError, load_class_names, load_coco_json, write_coco_json
 from .convert_voc import voc_to_coco
@@ -20,4 +27,5 @@ from .converted import (
 )
 from .demo import DEMO_CLASSES, apply_fog, make_demo_detection, register_demo_detection
 from .image_folder import list_images, load_image_folder, register_image_folder
+from .segmentation import register_camvid, register_cityscapes, register_sem_seg, register_voc_aug
 from .splits import split_coco, write_recipe_splits, write_split

@@ -6,7 +6,7 @@ import os
 
 from detectron2.config import instantiate
 from detectron2.data import DatasetCatalog, MetadataCatalog
-from detectron2.data.datasets import register_coco_instances
+from detectron2.data.datasets import register_coco_instances, register_pascal_voc
 
 __all__ = [
     "register_coco",
@@ -31,6 +31,17 @@ def shared_data_root() -> str:
     repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     default = os.path.join(os.path.dirname(repo), "shared", "data")
     return os.environ.get("LABELEFF_SHARED_DATA", default)
+
+
+def register_voc(name: str, dirname: str, split: str, year: int) -> str:
+    """Register a Pascal VOC split in Detectron2's own VOC format (`dirname` holds Annotations/,
+    JPEGImages/, ImageSets/; evaluated by PascalVOCDetectionEvaluator), idempotent; returns
+    `name`. A VOC folder used with COCO evaluation goes through `register_voc_as_coco`."""
+    if not os.path.isdir(dirname):
+        raise FileNotFoundError(f"dataset '{name}': VOC folder not found: {dirname}")
+    if name not in DatasetCatalog.list():
+        register_pascal_voc(name, dirname, split, year)
+    return name
 
 
 def register_coco(

@@ -40,7 +40,8 @@ def deeplab_resnet(
     for small CPU models (with small `stem_out_channels` / `res2_out_channels` / `width_per_group`).
     PS-MT's ResNets (deep stem of width 64, layer4 dilated 2/4/8) are this with R-50/R-101 depths.
 
-    `weights`: a local ImageNet checkpoint (e.g. Detectron2's DeepLab `R-52.pkl` / `R-103.pkl`)
+    `weights`: an ImageNet checkpoint, a local file or a Detectron2 model-zoo name (the paper
+    configs: `detectron2://DeepLab/R-52.pkl` / `R-103.pkl`, fetched where a network exists),
     loaded into this backbone alone, before any teacher copies the student (a whole-model
     checkpoint would match each backbone key three times: student, teacher, teacher2).
     """
@@ -73,7 +74,8 @@ def deeplab_resnet(
         in_channels, out_channels, bottleneck = out_channels, out_channels * 2, bottleneck * 2
     backbone = ResNet(stem, stages, out_features=list(out_features))
     if weights:
-        if not os.path.isfile(weights):
+        # a URL / model-zoo name ("detectron2://DeepLab/R-52.pkl") is resolved by the checkpointer
+        if "://" not in weights and not os.path.isfile(weights):
             raise FileNotFoundError(f"deeplab_resnet: backbone weights not found: {weights}")
         DetectionCheckpointer(backbone).load(weights)
     return backbone.freeze(freeze_at)

@@ -6,9 +6,8 @@ import os
 import cv2
 import numpy as np
 
+from labeleff.data import register_sem_seg
 from labeleff.data.catalog import datasets_root
-
-from .datasets import register_sem_seg
 
 __all__ = ["DEMO_SEG_CLASSES", "make_demo_segmentation", "demo_segmentation_dataset"]
 

@@ -4,9 +4,8 @@ call `configure_partition` at load time so the derivation lives in one place).""
 import math
 import os
 
+from labeleff.data.segmentation_splits import num_labeled, split_file_name
 from labeleff.schedule import follows_max_iter
-
-from .splits import num_labeled, split_file_name
 
 __all__ = ["iters_per_epoch", "configure_partition"]
 

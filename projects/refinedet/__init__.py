@@ -1,9 +1,10 @@
 """RefineDet (Zhang et al., CVPR 2018) as a Detectron2 meta-architecture; importing this package
 registers the backbones (VGG16-reduced, EfficientNet-Lite0) and the meta-architecture."""
 
+from labeleff.data import register_voc
+
 from .anchors import build_box_coder, build_refinedet_anchor_generator
 from .config import add_refinedet_config
-from .datasets import register_voc
 from .head import RefineDetHead
 from .lite0 import Lite0RefineDetBackbone, build_lite0_refinedet_backbone, lite0_refinedet_channels
 from .mapper import RefineDetDatasetMapper

@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 from detectron2.layers import ShapeSpec
 from detectron2.modeling import BACKBONE_REGISTRY, Backbone
+from detectron2.utils.file_io import PathManager
 from fvcore.nn.weight_init import c2_xavier_fill
 from torch import nn
 
@@ -144,7 +145,9 @@ def convert_torchvision_vgg16(tv_state: Dict[str, torch.Tensor]) -> Dict[str, to
 
 
 def load_torchvision_vgg16(backbone: VGG16Reduced, path: str) -> List[str]:
-    """Load torchvision VGG16 ImageNet weights from a local file into `backbone`.
+    """Load torchvision VGG16 ImageNet weights into `backbone` from a local file or a URL (the
+    paper configs name torchvision's `https://download.pytorch.org/models/vgg16-397923af.pth`,
+    fetched once into Detectron2's cache where a network exists).
 
     Returns the names of the backbone parameters left at their initialisation (extras, L2Norm).
     """
@@ -152,7 +155,7 @@ def load_torchvision_vgg16(backbone: VGG16Reduced, path: str) -> List[str]:
         raise ValueError(
             f"ImageNet VGG16 weights ({path}) need width_mult=1.0, got {backbone.width_mult}"
         )
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    state = torch.load(PathManager.get_local_path(path), map_location="cpu", weights_only=True)
     if "state_dict" in state:
         state = state["state_dict"]
     missing, unexpected = backbone.load_state_dict(convert_torchvision_vgg16(state), strict=False)

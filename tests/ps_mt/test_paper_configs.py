@@ -34,3 +34,42 @@ def test_voc_global_batch_lr_and_epochs_are_the_official_ones(fraction, depth):
 def test_aspp_has_no_dropout_in_the_paper_model():
     cfg = load_config(os.path.join(REPO, "configs", "ps_mt", "voc_1-8_r50.py"))
     assert cfg.model.student.sem_seg_head.aspp_dropout == 0.0
+
+
+CITYSCAPES = {"1-8": 320, "1-4": 450, "1-2": 550}
+
+
+@pytest.mark.parametrize("fraction", sorted(CITYSCAPES))
+def test_cityscapes_batch_matches_the_epoch_arithmetic(fraction):
+    """8 + 8 images per step (the official global batch): the loaders and the epoch length agree."""
+    cfg = load_config(os.path.join(REPO, "configs", "ps_mt", f"cityscapes_{fraction}_r50.py"))
+    labeled = cfg.dataloader.train.total_batch_size
+    unlabeled = cfg.train.trainer.unlabeled_data_loader.total_batch_size
+    assert (labeled, unlabeled) == (8, 8)
+    num, den = map(int, fraction.split("-"))
+    num_labeled = math.ceil(2975 * num / den)
+    per_epoch = math.ceil((2975 - num_labeled) / 8)
+    assert cfg.model.teacher_period == per_epoch
+    assert cfg.train.max_iter == 5 * math.ceil(num_labeled / 8) + CITYSCAPES[fraction] * per_epoch
+
+
+@pytest.mark.parametrize("depth", [50, 101])
+def test_paper_backbone_weights_are_model_zoo_names(depth, monkeypatch):
+    """The paper configs name Detectron2's DeepLab ImageNet weights; such a name goes to the
+    checkpointer (which fetches it) instead of failing the local-file check."""
+    from detectron2.config import instantiate
+
+    import labeleff.projects.ps_mt.deeplab as deeplab
+
+    cfg = load_config(os.path.join(REPO, "configs", "ps_mt", f"voc_1-8_r{depth}.py"))
+    name = cfg.model.student.backbone.weights
+    assert name == f"detectron2://DeepLab/R-{depth + 2}.pkl"
+    loaded = []
+    monkeypatch.setattr(
+        deeplab.DetectionCheckpointer, "load", lambda self, path: loaded.append(path)
+    )
+    backbone = dict(cfg.model.student.backbone, depth=50, norm="BN")  # small enough to build here
+    instantiate(backbone)
+    assert loaded == [name]
+    with pytest.raises(FileNotFoundError, match="missing.pkl"):
+        instantiate(dict(backbone, weights="missing.pkl"))

@@ -9,6 +9,12 @@ from detectron2.data import DatasetCatalog, MetadataCatalog
 from detectron2.data import transforms as T
 from omegaconf import OmegaConf
 
+from labeleff.data.segmentation_splits import (
+    choose_labeled,
+    make_split_files,
+    num_labeled,
+    read_split_file,
+)
 from labeleff.projects.ps_mt import SemSegMapper, StrongPhotometric, register_camvid
 from labeleff.projects.ps_mt.demo import (
     DEMO_SEG_CLASSES,
@@ -16,12 +22,6 @@ from labeleff.projects.ps_mt.demo import (
     make_demo_segmentation,
 )
 from labeleff.projects.ps_mt.schedule import configure_partition
-from labeleff.projects.ps_mt.splits import (
-    choose_labeled,
-    make_split_files,
-    num_labeled,
-    read_split_file,
-)
 
 
 @pytest.mark.parametrize(

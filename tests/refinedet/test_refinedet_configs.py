@@ -27,6 +27,9 @@ def test_paper_configs(name):
         5e-4,
     )
     assert cfg.train.max_iter == (120000 if "voc" in name else 400000)
+    # torchvision's ImageNet VGG16 by its URL (not fetched here: the structure is checked)
+    assert cfg.model.backbone.imagenet_weights.endswith("/models/vgg16-397923af.pth")
+    cfg.model.backbone.imagenet_weights = ""
     model = instantiate(cfg.model)
     assert model.head.odm_cls[0].out_channels == 3 * (num_classes + 1)
     cfg.optimizer.params.model = model

@@ -19,13 +19,14 @@ _BASES = {
 }
 
 
-def _partition(base: str, fraction: str, epochs: int, depth: int, output_dir: str):
-    config, dataset, num_images, batch = _BASES[base]
-    cfg = LazyConfig.load(os.path.normpath(os.path.join(_HERE, "..", config)))
+def split_schedule(datasets, model, train, dataset, num_images, fraction, epochs, batch):
+    """configure_partition (labeleff.projects.ps_mt.schedule) with the split files under
+    `<datasets_root>/splits` and `batch` labeled = unlabeled images per step: the split of
+    `datasets`, burn-in, teacher period, ramp-up and `train.max_iter` of `epochs` epochs."""
     configure_partition(
-        datasets=cfg.datasets,
-        model=cfg.model,
-        train=cfg.train,
+        datasets=datasets,
+        model=model,
+        train=train,
         dataset=dataset,
         num_train_images=num_images,
         fraction=fraction,
@@ -34,6 +35,12 @@ def _partition(base: str, fraction: str, epochs: int, depth: int, output_dir: st
         unlabeled_batch_size=batch,
         split_dir=os.path.join(datasets_root(), "splits"),
     )
+
+
+def _partition(base: str, fraction: str, epochs: int, depth: int, output_dir: str):
+    config, dataset, num_images, batch = _BASES[base]
+    cfg = LazyConfig.load(os.path.normpath(os.path.join(_HERE, "..", config)))
+    split_schedule(cfg.datasets, cfg.model, cfg.train, dataset, num_images, fraction, epochs, batch)
     if depth != 50:  # Detectron2's DeepLab ImageNet weights: R-52 (deep stem) / R-103
         cfg.model.student.backbone.depth = depth
         weights = cfg.model.student.backbone.weights

@@ -14,11 +14,10 @@ stay at the tiny model's 64 (PS-MT 256).
 """
 
 from detectron2.config import LazyCall as L
-from detectron2.layers import ShapeSpec
-from detectron2.projects.deeplab import DeepLabV3PlusHead
 
 from labeleff.modeling import LITE0_PIXEL_MEAN, LITE0_PIXEL_STD, EfficientNetLite
 
+from .head import deeplab_v3plus_head
 from .psmt_deeplab_tiny import model
 
 model.student.backbone = L(EfficientNetLite)(
@@ -29,22 +28,11 @@ model.student.backbone = L(EfficientNetLite)(
     input_format="RGB",  # SemSegMapper reads RGB (PS-MT), as the segmentor's pixel statistics
     output_stride=16,  # DeepLab's OS 16: res5 dilated instead of strided
 )
-model.student.sem_seg_head = L(DeepLabV3PlusHead)(
-    input_shape={
-        "res2": ShapeSpec(channels=24, stride=4),
-        "res5": ShapeSpec(channels=320, stride=16),
-    },
-    project_channels=[24],
-    aspp_dilations=[6, 12, 18],
-    aspp_dropout=0.0,  # the official PS-MT ASPP has no dropout
-    decoder_channels=[64, 128],  # [fuse convs at 1/4, ASPP]
-    common_stride=4,
-    # Trainable BN as PS-MT: statistics over N x H x W (4 x 40 x 40 at the CamVid crops, 4 x 10 x
-    # 10 in ASPP); the ASPP image-pooling branch (1 x 1 per image) has no norm in Detectron2.
-    norm="BN",
-    train_size=None,  # global image pooling in ASPP, as PS-MT
-    ignore_value=255,
-    num_classes=4,
+# Trainable BN as PS-MT: statistics over N x H x W (4 x 40 x 40 at the CamVid crops, 4 x 10 x 10
+# in ASPP); the ASPP image-pooling branch (1 x 1 per image) has no norm in Detectron2. Decoder
+# [fuse convs at 1/4, ASPP]; no ASPP dropout (as the official PS-MT ASPP)
+model.student.sem_seg_head = deeplab_v3plus_head(
+    24, 320, project=24, decoder=[64, 128], dropout=0.0, norm="BN", classes=4
 )
 model.student.pixel_mean = LITE0_PIXEL_MEAN  # (x - 127.5) / 127.5 = the Lite models' statistics
 model.student.pixel_std = LITE0_PIXEL_STD

@@ -2,10 +2,10 @@
 1/2/4, ASPP 6/12/18, 48-channel low-level projection, 256-channel decoder), two EMA teachers."""
 
 from detectron2.config import LazyCall as L
-from detectron2.layers import ShapeSpec
-from detectron2.projects.deeplab import DeepLabV3PlusHead
 
 from labeleff.projects.ps_mt import PSMT, DeepLabV3PlusSegmentor, deeplab_resnet
+
+from .head import deeplab_v3plus_head
 
 model = L(PSMT)(
     student=L(DeepLabV3PlusSegmentor)(
@@ -18,20 +18,9 @@ model = L(PSMT)(
             res5_multi_grid=[1, 2, 4],  # PS-MT layer4 dilations 2/4/8
             weights="",  # local ImageNet checkpoint, set by the dataset configs
         ),
-        sem_seg_head=L(DeepLabV3PlusHead)(
-            input_shape={
-                "res2": ShapeSpec(channels=256, stride=4),
-                "res5": ShapeSpec(channels=2048, stride=16),
-            },
-            project_channels=[48],
-            aspp_dilations=[6, 12, 18],
-            aspp_dropout=0.0,  # the official PS-MT ASPP has no dropout
-            decoder_channels=[256, 256],
-            common_stride=4,
-            norm="SyncBN",
-            train_size=None,  # global image pooling in ASPP, as PS-MT
-            ignore_value=255,
-            num_classes=21,
+        # PS-MT: 48-channel projection, 256-channel decoder, no ASPP dropout
+        sem_seg_head=deeplab_v3plus_head(
+            256, 2048, project=48, decoder=[256, 256], dropout=0.0, norm="SyncBN", classes=21
         ),
         pixel_mean=[123.675, 116.28, 103.53],  # RGB ImageNet statistics (images read as RGB)
         pixel_std=[58.395, 57.12, 57.375],

