@@ -40,9 +40,8 @@ dataloader.unlabeled = unlabeled_loader("${datasets.target.name}", target_mapper
 dataloader.test = detection_test_loader("${datasets.target.name}", 320, 576, num_workers=0)
 dataloader.evaluator = L(COCOEvaluator)(dataset_name="${datasets.target.name}")
 
-detector.roi_heads.num_classes = L(num_classes_of)(
-    name="${datasets.source.name}"
-)  # 6 shared classes
+# the class count of the source data (the 6 shared classes)
+detector.roi_heads.num_classes = L(num_classes_of)(name="${datasets.source.name}")
 model.student = detector
 model.instance_da_rois_per_image = 128  # = the CPU detector's ROI batch (official: 256)
 

@@ -15,6 +15,8 @@ import os
 
 import detectron2.data.transforms as T
 from detectron2.config import LazyCall as L
+from detectron2.solver import WarmupParamScheduler
+from fvcore.common.param_scheduler import PolynomialDecayParamScheduler
 
 from labeleff.data import num_classes_of, register_voc_aug
 from labeleff.data.catalog import datasets_root
@@ -23,7 +25,7 @@ from labeleff.projects.teacher_student import EMAHook
 from ...common.optim import SGD as optimizer
 from ...common.train import train
 from ..models.psmt_deeplab_r50 import model
-from .data import poly_lr, psmt_loaders
+from .data import psmt_loaders
 from .partitions import split_schedule
 
 VOC_ROOT = os.path.join(datasets_root(), "VOC2012")
@@ -41,8 +43,8 @@ _geometry = [
     L(T.FixedSizeCrop)(crop_size=(512, 512), pad=True, pad_value=124.0, seg_pad_value=255),
     L(T.RandomFlip)(horizontal=True),
 ]
-_loaders = psmt_loaders(_geometry, BATCH, num_workers=4, test_augmentations=[])  # full images
-dataloader = dict(train=_loaders[0], test=_loaders[2], evaluator=_loaders[3])
+# full images for evaluation, as the official validation
+dataloader, _trainer = psmt_loaders(_geometry, BATCH, num_workers=4, test_augmentations=[])
 
 # the class count of the labeled data (VOC: 21; an explicit number is checked against it)
 model.student.sem_seg_head.num_classes = L(num_classes_of)(
@@ -51,7 +53,11 @@ model.student.sem_seg_head.num_classes = L(num_classes_of)(
 model.unsup_weight = 1.5  # VOC `unsupervised_w`
 optimizer.lr = 0.01  # official: 2.5e-3 x 4 GPUs (main.py); SGD momentum 0.9, weight decay 1e-4
 optimizer.weight_decay = 1e-4
-lr_multiplier = poly_lr()
+lr_multiplier = L(WarmupParamScheduler)(  # "Poly": lr x (1 - iter / max_iter) ^ 0.9, no warm-up
+    scheduler=L(PolynomialDecayParamScheduler)(base_value=1.0, power=0.9),
+    warmup_length=0.0,
+    warmup_factor=1.0,
+)
 
 # ImageNet weights by their Detectron2 model-zoo name (the checkpointer fetches them where a network
 # exists) or a local file; loaded into the student backbone before the teachers copy it
@@ -60,7 +66,7 @@ train.eval_period = 5000
 train.checkpointer.period = 5000
 train.seed = 42  # the official main.py seed
 train.output_dir = "./output/ps_mt_voc_1-8_r50"
-train.trainer = _loaders[1]
+train.trainer = _trainer
 train.hooks = [L(EMAHook)(momentum=0.996, buffers="ema")]  # keep rate 0.996, BN stats averaged
 
 # 1/16: 80, 1/8: 80, 1/4: 200, 1/2: 300 epochs

@@ -15,8 +15,8 @@ from labeleff.projects.ps_mt.schedule import iters_per_epoch
 from labeleff.schedule import follows_max_iter
 
 from ..models.psmt_deeplab_lite0 import model
-from .base import optimizer, train
-from .data import poly_lr, psmt_loaders
+from .base import lr_multiplier, optimizer, train  # Poly lr 0.01, momentum 0.9, wd 1e-4
+from .data import psmt_loaders
 
 CAMVID_ROOT = os.path.join(shared_data_root(), "camvid")  # beside the checkout, never copied
 _train = dict(
@@ -41,14 +41,13 @@ _geometry = [
     L(T.RandomFlip)(horizontal=True),
 ]
 _test = [L(T.Resize)(shape=(270, 360))]  # 0.75 x 480x360
-_loaders = psmt_loaders(_geometry, BATCH, num_workers=0, test_augmentations=_test)
-dataloader = dict(train=_loaders[0], test=_loaders[2], evaluator=_loaders[3])
-train.trainer = _loaders[1]
+dataloader, train.trainer = psmt_loaders(_geometry, BATCH, num_workers=0, test_augmentations=_test)
 
 _epoch = iters_per_epoch(367, "1/8", BATCH)  # 81 iterations over the 321 unlabeled images
+# the class count of the labeled data (CamVid: 11)
 model.student.sem_seg_head.num_classes = L(num_classes_of)(
     name="${datasets.labeled.name}", key="stuff_classes"
-)  # CamVid: 11
+)
 model.student.sem_seg_head.ignore_value = 11  # CamVid "unlabelled"
 train.max_iter = 2000  # burn-in and ramp-up below follow a train.max_iter override
 # PS-MT --warm_up=5 epochs of the labeled loader (46 / 4)
@@ -56,7 +55,6 @@ model.burn_in_iters = follows_max_iter(5 * 12, of=train.max_iter)
 model.teacher_period = _epoch  # teachers alternate every epoch
 model.rampup_iters = follows_max_iter(12 * _epoch, of=train.max_iter)  # `ramp_up` = 12 epochs
 model.unsup_weight = 1.5  # VOC weight (CamVid is not in the paper)
-lr_multiplier = poly_lr()  # lr 0.01, SGD momentum 0.9, weight decay 1e-4 as the VOC run
 train.eval_period = 500
 train.checkpointer.period = 1000
 train.device = "cpu"

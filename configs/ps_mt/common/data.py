@@ -1,10 +1,8 @@
 """PS-MT's loader nodes (Liu et al., CVPR 2022): the strongly augmented labeled view for the
-student, two views of each unlabeled image, full-image evaluation, and the "Poly" learning rate."""
+student, two views of each unlabeled image, and the evaluation loader."""
 
 from detectron2.config import LazyCall as L
 from detectron2.evaluation import SemSegEvaluator
-from detectron2.solver import WarmupParamScheduler
-from fvcore.common.param_scheduler import PolynomialDecayParamScheduler
 
 from labeleff.projects.ps_mt import SemSegMapper, StrongPhotometric
 
@@ -17,7 +15,7 @@ from ...common.semi_supervised import (
 
 
 def psmt_loaders(geometry, batch_size, num_workers, test_augmentations):
-    """(labeled train loader, trainer with the unlabeled loader, test loader, evaluator) on
+    """(dataloader = {train, test, evaluator}, trainer with the unlabeled loader) on
     `datasets.labeled / unlabeled / val`: `geometry` (transform nodes) then PS-MT's strong
     photometric ops for both train loaders (PS-MT feeds the strongly augmented labeled images to
     the student), `batch_size` labeled + `batch_size` unlabeled images per step, seeds 0 / 1
@@ -34,13 +32,5 @@ def psmt_loaders(geometry, batch_size, num_workers, test_augmentations):
     test = test_loader(
         "${datasets.val.name}", L(SemSegMapper)(augmentations=test_augmentations), num_workers
     )
-    return train, trainer, test, L(SemSegEvaluator)(dataset_name="${datasets.val.name}")
-
-
-def poly_lr():
-    """lr x (1 - iter / max_iter) ^ 0.9, no warm-up (PS-MT "Poly")."""
-    return L(WarmupParamScheduler)(
-        scheduler=L(PolynomialDecayParamScheduler)(base_value=1.0, power=0.9),
-        warmup_length=0.0,
-        warmup_factor=1.0,
-    )
+    evaluator = L(SemSegEvaluator)(dataset_name="${datasets.val.name}")
+    return dict(train=train, test=test, evaluator=evaluator), trainer
