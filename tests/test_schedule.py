@@ -9,6 +9,7 @@ from detectron2.config import LazyConfig, instantiate
 from omegaconf import DictConfig, ListConfig
 
 from labeleff.config import load_config
+from labeleff.data import register_datasets
 from labeleff.engine.train_net import main, parse_args
 from labeleff.projects.teacher_student.data import build_semi_supervised_train_loader
 from labeleff.projects.teacher_student.ema import EMAHook
@@ -48,6 +49,7 @@ def _lr_drop_iterations(cfg):
 @pytest.mark.parametrize("max_iter", [600, 30])
 def test_demo_burn_in_and_lr_steps_keep_their_fractions(max_iter):
     cfg = load_config(ST_DEMO, [f"train.max_iter={max_iter}"])
+    register_datasets(cfg)  # as the entry point: the class count comes from the labeled split
     model = instantiate(cfg.model)
     drops = _lr_drop_iterations(cfg)
     # written for 600 iterations: burn-in 200, LR steps 400 and 533
