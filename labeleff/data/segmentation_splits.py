@@ -1,5 +1,6 @@
 """Labeled / unlabeled splits of a segmentation training set: a text file of labeled image stems."""
 
+import hashlib
 import math
 import os
 from fractions import Fraction
@@ -9,6 +10,8 @@ import numpy as np
 
 from labeleff.utils import atomic_write
 
+from .catalog import datasets_root
+
 __all__ = [
     "SEG_SPLIT_FRACTIONS",
     "num_labeled",
@@ -16,6 +19,7 @@ __all__ = [
     "write_split_file",
     "read_split_file",
     "split_file_name",
+    "split_file_for",
     "list_stems",
     "make_split_files",
 ]
@@ -47,6 +51,16 @@ def choose_labeled(stems: Sequence[str], fraction: Union[str, float], seed: int)
 def split_file_name(dataset: str, fraction: Union[str, float], seed: int) -> str:
     """e.g. ("camvid_train", "1/8", 0) -> "camvid_train_1-8_seed0.txt"."""
     return f"{dataset}_{str(fraction).replace('/', '-')}_seed{seed}.txt"
+
+
+def split_file_for(image_root: str, fraction: Union[str, float], seed: int) -> str:
+    """Where the split of the images in `image_root` at `fraction` / `seed` is kept:
+    `<datasets_root>/splits/<folder>_<sha1 of its absolute path>_<fraction>_seed<k>.txt`, so that
+    two folders of the same name never share a split."""
+    folder = os.path.abspath(image_root)
+    key = hashlib.sha1(folder.encode()).hexdigest()[:10]
+    label = f"{os.path.basename(folder.rstrip(os.sep)) or 'root'}_{key}"
+    return os.path.join(datasets_root(), "splits", split_file_name(label, fraction, seed))
 
 
 def write_split_file(path: str, labeled: Sequence[str]) -> str:

@@ -4,10 +4,12 @@ call `configure_partition` at load time so the derivation lives in one place).""
 import math
 import os
 
+from detectron2.data import DatasetCatalog
+
 from labeleff.data.segmentation_splits import num_labeled, split_file_name
 from labeleff.schedule import follows_max_iter
 
-__all__ = ["iters_per_epoch", "configure_partition"]
+__all__ = ["iters_per_epoch", "epoch_iters_of", "configure_partition"]
 
 
 def iters_per_epoch(num_train_images: int, fraction: str, unlabeled_batch_size: int) -> int:
@@ -15,6 +17,13 @@ def iters_per_epoch(num_train_images: int, fraction: str, unlabeled_batch_size: 
     in the official trainer), i.e. ceil((N - ceil(fraction * N)) / batch)."""
     unlabeled = num_train_images - num_labeled(num_train_images, fraction)
     return max(1, math.ceil(unlabeled / unlabeled_batch_size))
+
+
+def epoch_iters_of(dataset_name: str, batch_size: int) -> int:
+    """One pass over a registered dataset in iterations, ceil(len / batch): the teacher period of
+    configs whose unlabeled part is known only once the data is read (config node:
+    `L(epoch_iters_of)(name, batch)`, instantiated after the datasets are registered)."""
+    return max(1, math.ceil(len(DatasetCatalog.get(dataset_name)) / batch_size))
 
 
 def configure_partition(
