@@ -7,12 +7,12 @@ Each run is `tools/train_net.py` in a subprocess (its log in `<output>/<seed>/<v
 summary reads the runs' metrics.json (final AP, pseudo-label curves)."""
 
 import json
-import math
 import os
-import statistics
 from typing import Dict, List, Optional, Sequence
 
-from .benchmark import REPO, final_metrics, train_and_evaluate
+from labeleff.benchmarking import REPO, mean_std
+
+from .benchmark import final_metrics, train_and_evaluate
 
 __all__ = [
     "VARIANTS",
@@ -141,14 +141,6 @@ def collapse_ratio(counts: Sequence[float], level_windows: int = 2) -> Optional[
     return min(counts[level_windows:]) / level
 
 
-def _mean_std(values: List[float]) -> Dict[str, float]:
-    values = [v for v in values if v is not None and not math.isnan(v)]
-    if not values:
-        return {"mean": None, "std": None, "n": 0}
-    std = statistics.stdev(values) if len(values) > 1 else 0.0
-    return {"mean": statistics.mean(values), "std": std, "n": len(values)}
-
-
 def configured_eval_model(extra: Sequence[str] = ()) -> str:
     """`model.eval_model` of SEMI_CONFIG after the `extra` overrides: the model whose AP is the
     method's result ("teacher" or "student")."""
@@ -205,7 +197,7 @@ def summarize(runs: Dict[int, Dict[str, dict]], eval_model: str = "teacher") -> 
             per_variant.setdefault(variant, []).append(row)
     means = {
         variant: {
-            k: _mean_std([r[k] for r in vrows]) for k in vrows[0] if k not in ("seed", "variant")
+            k: mean_std([r[k] for r in vrows]) for k in vrows[0] if k not in ("seed", "variant")
         }
         for variant, vrows in per_variant.items()
     }

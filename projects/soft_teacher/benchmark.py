@@ -2,12 +2,9 @@
 relative to supervised training at the same student batch, and the training / metric helpers of
 the accuracy benchmark (accuracy_benchmark.py)."""
 
-import json
 import logging
 import os
 import statistics
-import subprocess
-import sys
 import time
 from typing import Dict, List, Sequence
 
@@ -15,6 +12,7 @@ from detectron2.config import instantiate
 from detectron2.engine import SimpleTrainer
 from detectron2.utils.events import EventStorage
 
+from labeleff.benchmarking import last_record_with, run_train_net
 from labeleff.checkpoint import AtomicCheckpointer
 from labeleff.config import load_config
 from labeleff.data import register_datasets
@@ -23,7 +21,6 @@ from labeleff.projects.teacher_student import SemiSupervisedTrainer
 __all__ = ["measure_step_cost", "train_and_evaluate", "final_metrics"]
 
 logger = logging.getLogger(__name__)
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # pseudo-labels for every teacher detection: the most expensive Soft Teacher step (an upper bound)
 ALL_DETECTIONS_ARE_PSEUDO_LABELS = [
     "model.pseudo_label_initial_score_thr=0.0",
@@ -121,31 +118,13 @@ def train_and_evaluate(
 ) -> Dict[str, float]:
     """Train one config with tools/train_net.py in a subprocess (its log in `output_dir/log.txt`);
     returns the final evaluation's metrics and the wall time."""
-    cmd = [
-        sys.executable,
-        os.path.join(REPO, "tools", "train_net.py"),
-        "--config-file",
-        config_file,
-        *overrides,
-        f"train.output_dir={output_dir}",
-    ]
-    os.makedirs(output_dir, exist_ok=True)
-    t0 = time.perf_counter()
-    with open(os.path.join(output_dir, "stdout.txt"), "w") as log:
-        subprocess.run(cmd, check=True, stdout=log, stderr=subprocess.STDOUT)
+    wall = run_train_net(config_file, overrides, output_dir)
     metrics = final_metrics(os.path.join(output_dir, "metrics.json"))
-    metrics["wall_s"] = time.perf_counter() - t0
+    metrics["wall_s"] = wall
     return metrics
 
 
 def final_metrics(metrics_json: str) -> Dict[str, float]:
     """The last record with AP metrics ("bbox/AP" or "<model>/bbox/AP") of a metrics.json."""
-    last = {}
-    with open(metrics_json) as f:
-        for line in f:
-            record = json.loads(line)
-            if any(k.endswith("bbox/AP") for k in record):
-                last = record
-    if not last:
-        raise ValueError(f"{metrics_json}: no evaluation record (bbox/AP) found")
+    last = last_record_with(metrics_json, "bbox/AP")
     return {k: v for k, v in last.items() if "bbox/" in k or k == "iteration"}

@@ -4,10 +4,11 @@ AP_small and per-class AP, with the fraction of SimOTA positives whose predicted
 target (diagnostics.py) read from each run's metrics."""
 
 import json
-import math
 import os
 import statistics
 from typing import Callable, Dict, List, Sequence
+
+from labeleff.benchmarking import mean_std
 
 __all__ = ["overlap_curve", "summarize", "run_boxloss_benchmark"]
 
@@ -26,17 +27,6 @@ def overlap_curve(metrics_json: str) -> Dict[str, List[float]]:
     return out
 
 
-def _mean_std(values: Sequence[float]) -> Dict[str, float]:
-    """Mean and sample std of the finite values (Detectron2 reports NaN for an AP with no
-    ground truth of that size)."""
-    values = [float(v) for v in values if v is not None and math.isfinite(v)]
-    if not values:
-        return {"mean": None, "std": None, "n": 0}
-    mean = sum(values) / len(values)
-    var = sum((v - mean) ** 2 for v in values) / (len(values) - 1) if len(values) > 1 else 0.0
-    return {"mean": mean, "std": math.sqrt(var), "n": len(values)}
-
-
 def summarize(runs: Dict[str, Dict[int, dict]]) -> Dict[str, dict]:
     """runs: {loss: {seed: {"bbox": {AP, APs, AP-<class>...}, "overlap": curve}}} -> per loss
     {metric: {mean, std, n}} over seeds; the overlap fractions are each run's mean over its
@@ -44,12 +34,12 @@ def summarize(runs: Dict[str, Dict[int, dict]]) -> Dict[str, dict]:
     out = {}
     for loss, per_seed in runs.items():
         metrics = sorted({k for r in per_seed.values() for k in r["bbox"]})
-        entry = {m: _mean_std([r["bbox"].get(m) for r in per_seed.values()]) for m in metrics}
+        entry = {m: mean_std([r["bbox"].get(m) for r in per_seed.values()]) for m in metrics}
         for k in OVERLAP_KEYS:
             means = [
                 statistics.fmean(r["overlap"][k]) for r in per_seed.values() if r["overlap"][k]
             ]
-            entry[k] = _mean_std(means)
+            entry[k] = mean_std(means)
         out[loss] = entry
     return out
 
