@@ -9,3 +9,10 @@ from .efficientnet_lite import (
     lite0_imagenet_state_dict,
 )
 from .tiny_backbone import TinyResNet, build_tiny_resnet_fpn_backbone
+from .pseudo_label_roi_heads import (
+    PseudoLabelBoxBranch,
+    PseudoLabelCascadeROIHeads,
+    PseudoLabelROIHeads,
+    check_pseudo_label_roi_heads,
+    weighted_cross_entropy,
+)

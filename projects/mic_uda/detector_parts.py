@@ -1,6 +1,7 @@
-"""Pieces of a Detectron2 Faster R-CNN (GeneralizedRCNN + RPN + StandardROIHeads) composed for
-MIC: the masked student pass with quality-weighted pseudo-label losses, and ROI features for the
-instance-level domain classifier. Each function mirrors one step of the Detectron2 forward."""
+"""The RPN side of MIC's masked student pass on a Detectron2 Faster R-CNN (GeneralizedRCNN + RPN):
+masked preprocessing, quality-weighted objectness losses against pseudo-labels, and the
+instance-level domain classifier's ROIs. The ROI side is the detector's own
+`labeleff.modeling.PseudoLabelROIHeads` (`pseudo_label_box_losses`, `box_features`)."""
 
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -9,21 +10,14 @@ from detectron2.layers import cat
 from detectron2.modeling import GeneralizedRCNN
 from detectron2.structures import Boxes, ImageList, Instances, pairwise_iou
 
-from .quality import (
-    roi_quality_weights,
-    rpn_quality_weights,
-    weighted_objectness_loss,
-    weighted_roi_cls_loss,
-)
+from .quality import rpn_quality_weights, weighted_objectness_loss
 
 __all__ = [
     "preprocess_images",
     "rpn_predictions",
     "rpn_proposals",
     "rpn_pseudo_label_losses",
-    "roi_pseudo_label_losses",
     "random_proposal_boxes",
-    "roi_box_features",
 ]
 
 
@@ -121,55 +115,6 @@ def rpn_pseudo_label_losses(
         ]
     proposals = rpn.predict_proposals(anchors, logits, deltas, images.image_sizes)
     return losses, proposals
-
-
-def roi_box_features(roi_heads, features: Dict[str, torch.Tensor], boxes: List[Boxes]):
-    """Box-head features (R, D) of `boxes` (per image), as `StandardROIHeads._forward_box`."""
-    feats = [features[f] for f in roi_heads.box_in_features]
-    return roi_heads.box_head(roi_heads.box_pooler(feats, boxes))
-
-
-def roi_pseudo_label_losses(
-    roi_heads,
-    features: Dict[str, torch.Tensor],
-    proposals: List[Instances],
-    targets: List[Instances],
-    quality: str,
-    box_reg: bool,
-) -> Dict[str, torch.Tensor]:
-    """Box-classifier loss against pseudo-labels with per-ROI quality weights (ROIs sampled and
-    matched by the heads' own `label_and_sample_proposals`, which carries `gt_scores` along).
-
-    Returns:
-        {"loss_cls": ..., ["loss_box_reg": ...]}.
-    """
-    sampled = roi_heads.label_and_sample_proposals(proposals, targets)
-    box_features = roi_box_features(roi_heads, features, [p.proposal_boxes for p in sampled])
-    predictor = roi_heads.box_predictor
-    class_logits, box_deltas = predictor(box_features)
-    gt_classes = cat([p.gt_classes for p in sampled], dim=0)
-    gt_scores = None
-    if quality == "teacher":
-        gt_scores = cat(
-            [
-                p.gt_scores if p.has("gt_scores") else torch.ones(len(p), device=gt_classes.device)
-                for p in sampled
-            ]
-        )
-    weights = roi_quality_weights(quality, class_logits, gt_classes, gt_scores)
-    losses = {
-        "loss_cls": weighted_roi_cls_loss(class_logits, gt_classes, weights)
-        * predictor.loss_weight.get("loss_cls", 1.0)
-    }
-    if box_reg:
-        proposal_boxes = cat([p.proposal_boxes.tensor for p in sampled], dim=0)
-        gt_boxes = cat(
-            [(p.gt_boxes if p.has("gt_boxes") else p.proposal_boxes).tensor for p in sampled], dim=0
-        )
-        losses["loss_box_reg"] = predictor.box_reg_loss(
-            proposal_boxes, gt_boxes, box_deltas, gt_classes
-        ) * predictor.loss_weight.get("loss_box_reg", 1.0)
-    return losses
 
 
 def random_proposal_boxes(proposals: List[Instances], num_per_image: int) -> List[Boxes]:

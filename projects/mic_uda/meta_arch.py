@@ -12,16 +12,16 @@ from typing import Dict, List
 import torch
 from detectron2.config import configurable
 from detectron2.modeling import META_ARCH_REGISTRY
+from detectron2.layers import cat
 from detectron2.structures import Instances
 
+from labeleff.modeling import check_pseudo_label_roi_heads
 from labeleff.projects.teacher_student.box_projection import instances_between_views
 from labeleff.projects.teacher_student.meta_arch import TeacherStudent
 
 from .detector_parts import (
     preprocess_images,
     random_proposal_boxes,
-    roi_box_features,
-    roi_pseudo_label_losses,
     rpn_proposals,
     rpn_pseudo_label_losses,
 )
@@ -33,7 +33,7 @@ from .domain_classifiers import (
 )
 from .masking import mask_image
 from .pseudo_labels import filter_pseudo_labels
-from .quality import QUALITY_MODES
+from .quality import QUALITY_MODES, roi_quality_weights
 
 __all__ = ["MIC"]
 
@@ -101,6 +101,7 @@ class MIC(TeacherStudent):
             eval_model=eval_model,
             burn_in_iters=burn_in_iters,
         )
+        check_pseudo_label_roi_heads(self.student, "MIC")
         if quality_weight not in QUALITY_MODES:
             raise ValueError(
                 f"MIC: quality_weight must be one of {QUALITY_MODES}, got {quality_weight!r}"
@@ -216,16 +217,30 @@ class MIC(TeacherStudent):
             self.quality_weight,
             self.pseudo_box_reg,
         )
-        roi_losses = roi_pseudo_label_losses(
-            student.roi_heads,
+        roi_losses = student.roi_heads.pseudo_label_box_losses(
             features,
             proposals,
-            targets,
-            self.quality_weight,
-            self.pseudo_box_reg,
+            cls_targets=targets,
+            cls_weights=self._roi_quality,
+            cls_normalizer="mean",  # the official weighted classification loss
+            box_reg=self.pseudo_box_reg,
         )
         raw = {f"loss_mic_{k[len('loss_'):]}": v for k, v in {**rpn_losses, **roi_losses}.items()}
         return {k: v * self.mic_weight for k, v in raw.items()}
+
+    def _roi_quality(self, stage: int, sampled: List[Instances], logits: torch.Tensor):
+        """(R,) quality weights of the sampled ROIs (`quality_weight`; `gt_scores` are the
+        matched pseudo boxes' teacher scores, carried onto the proposals by the matching)."""
+        gt_classes = cat([p.gt_classes for p in sampled])
+        gt_scores = None
+        if self.quality_weight == "teacher":
+            gt_scores = cat(
+                [
+                    p.gt_scores if p.has("gt_scores") else torch.ones(len(p), device=logits.device)
+                    for p in sampled
+                ]
+            )
+        return roi_quality_weights(self.quality_weight, logits, gt_classes, gt_scores)
 
     # ---- domain classifiers ---------------------------------------------------------------
     def domain_losses(
@@ -240,7 +255,7 @@ class MIC(TeacherStudent):
         if self.instance_domain_head is not None:
             boxes = random_proposal_boxes(proposals, self.instance_da_rois_per_image)
             if sum(len(b) for b in boxes) > 0:
-                roi_features = roi_box_features(self.student.roi_heads, features, boxes)
+                roi_features = self.student.roi_heads.box_features(features, boxes)
                 logits = self.instance_domain_head(roi_features)
                 losses["loss_da_instance"] = 0.5 * instance_domain_loss(logits, is_source)
             else:

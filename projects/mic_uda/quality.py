@@ -11,6 +11,8 @@ from typing import Optional
 import torch
 import torch.nn.functional as F
 
+from labeleff.modeling import weighted_cross_entropy
+
 __all__ = [
     "QUALITY_MODES",
     "roi_quality_weights",
@@ -93,10 +95,7 @@ def weighted_roi_cls_loss(
     class_logits (R, K + 1), gt_classes (R,), weights (R,) -> scalar. With R = 0 it returns
     `class_logits.sum() * 0.0`, as Detectron2's `cross_entropy` does for empty input.
     """
-    if gt_classes.numel() == 0:
-        return class_logits.sum() * 0.0
-    ce = F.cross_entropy(class_logits, gt_classes, reduction="none")
-    return (weights * ce).mean()
+    return weighted_cross_entropy(class_logits, gt_classes, weights, "mean")
 
 
 def weighted_objectness_loss(

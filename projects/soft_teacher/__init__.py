@@ -4,4 +4,4 @@ teacher-student engine. Importing this package registers the `SoftTeacher` meta-
 from .jitter import box_regression_uncertainty, jitter_boxes
 from .losses import soft_background_cls_loss, soft_background_weights
 from .pseudo_labels import pseudo_label_mask, select_pseudo_labels
-from .soft_teacher import SoftTeacher, box_head_outputs
+from .soft_teacher import SoftTeacher

@@ -1,7 +1,8 @@
 """Soft Teacher's classification loss: background proposals weighted by the teacher's confidence."""
 
 import torch
-import torch.nn.functional as F
+
+from labeleff.modeling import weighted_cross_entropy
 
 
 def soft_background_weights(
@@ -36,5 +37,4 @@ def soft_background_cls_loss(
     Returns:
         scalar loss; 0 (with the graph of `logits`) when R == 0.
     """
-    ce = F.cross_entropy(logits, gt_classes, reduction="none")  # (R,)
-    return (weights * ce).sum() / weights.sum().clamp(min=1.0)
+    return weighted_cross_entropy(logits, gt_classes, weights, "weight_sum")

@@ -11,6 +11,7 @@ from detectron2.modeling import META_ARCH_REGISTRY
 from detectron2.structures import Boxes, Instances, pairwise_iou
 from detectron2.utils.events import get_event_storage
 
+from labeleff.modeling import check_pseudo_label_roi_heads
 from labeleff.projects.teacher_student import (
     ClassFrequencyThresholds,
     ClassScoreThresholds,
@@ -22,10 +23,10 @@ from labeleff.projects.teacher_student.box_projection import (
 )
 
 from .jitter import box_regression_uncertainty, jitter_boxes
-from .losses import soft_background_cls_loss, soft_background_weights
+from .losses import soft_background_weights
 from .pseudo_labels import select_pseudo_labels
 
-__all__ = ["SoftTeacher", "box_head_outputs"]
+__all__ = ["SoftTeacher"]
 
 UNSUP_LOSS_NAMES = ("loss_rpn_cls", "loss_rpn_loc", "loss_cls", "loss_box_reg")
 
@@ -35,25 +36,6 @@ def overlaps_any(boxes: Boxes, others: Boxes, iou_threshold: float) -> torch.Ten
     if len(others) == 0 or len(boxes) == 0:
         return torch.zeros(len(boxes), dtype=torch.bool, device=boxes.tensor.device)
     return pairwise_iou(boxes, others).max(dim=1).values >= iou_threshold
-
-
-def box_head_outputs(
-    detector: torch.nn.Module, features: Dict[str, torch.Tensor], boxes: List[Boxes]
-) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Run a detector's ROI box branch (pooler, box head, predictor) on given boxes.
-
-    Args:
-        detector: a `GeneralizedRCNN` with `StandardROIHeads`.
-        features: its backbone features, name -> (B, C, Hi, Wi).
-        boxes: B lists of boxes (Ri, 4), in the coordinates of the images the features came from.
-
-    Returns:
-        class logits (R, K + 1) and box deltas (R, K * 4) (or (R, 4) if class-agnostic),
-        R = sum(Ri), images in order.
-    """
-    roi_heads = detector.roi_heads
-    x = roi_heads.box_pooler([features[f] for f in roi_heads.box_in_features], boxes)
-    return roi_heads.box_predictor(roi_heads.box_head(x))
 
 
 @META_ARCH_REGISTRY.register()
@@ -134,6 +116,7 @@ class SoftTeacher(TeacherStudent):
             kwargs: :class:`TeacherStudent` arguments (`student`, `unsup_weight`, ...).
         """
         super().__init__(**kwargs)
+        check_pseudo_label_roi_heads(self.student, "SoftTeacher")
         self.initial_score_thr = pseudo_label_initial_score_thr
         self.rpn_pseudo_threshold = rpn_pseudo_threshold
         self.cls_pseudo_threshold = cls_pseudo_threshold
@@ -216,26 +199,18 @@ class SoftTeacher(TeacherStudent):
     ) -> List[torch.Tensor]:
         """Box jittering: the teacher refines `jitter_times` copies of each pseudo box with the
         regression of the box's class (no NMS, clipped to the view); returns B tensors (Ni,)."""
-        predictor = self.teacher.roi_heads.box_predictor
         jittered = [
             jitter_boxes(p.gt_boxes.tensor, self.jitter_times, self.jitter_scale) for p in pseudo
         ]  # B x (T, Ni, 4)
-        flat = [Boxes(j.reshape(-1, 4)) for j in jittered]
-        _, deltas = box_head_outputs(self.teacher, features, flat)
-        refined = predictor.box2box_transform.apply_deltas(deltas, cat([b.tensor for b in flat]))
-        refined = refined.view(refined.shape[0], deltas.shape[1] // 4, 4)  # (R, K or 1, 4)
-
-        out = []
-        for p, refined_i in zip(pseudo, refined.split([len(b) for b in flat])):
-            classes = p.gt_classes.repeat(self.jitter_times)  # copy-major, like the flattening
-            if refined_i.shape[1] > 1:
-                refined_i = refined_i[torch.arange(len(classes), device=classes.device), classes]
-            else:
-                refined_i = refined_i[:, 0]
-            boxes = Boxes(refined_i)
-            boxes.clip(p.image_size)
-            out.append(box_regression_uncertainty(boxes.tensor.view(self.jitter_times, -1, 4)))
-        return out
+        refined = self.teacher.roi_heads.refine_boxes(
+            features,
+            [Boxes(j.reshape(-1, 4)) for j in jittered],
+            [p.gt_classes.repeat(self.jitter_times) for p in pseudo],  # copy-major, as flattened
+            [p.image_size for p in pseudo],
+        )
+        return [
+            box_regression_uncertainty(r.tensor.view(self.jitter_times, -1, 4)) for r in refined
+        ]
 
     # ---------------------------------------------------------------- student (strong view)
     def unsupervised_losses(self, unlabeled: List[dict]) -> Dict[str, torch.Tensor]:
@@ -301,87 +276,61 @@ class SoftTeacher(TeacherStudent):
         proposals, rpn_losses = student.proposal_generator(images, features, rpn_targets)
         if has["rpn"]:
             losses.update(rpn_losses)
-        if has["cls"]:
-            ignore = (
-                [
-                    select_pseudo_labels(p, score_threshold=self.cls_ignore_score_threshold)
-                    for p in pseudo
-                ]
-                if self.cls_ignore_score_threshold is not None
-                else None
+        ignore = (
+            [
+                select_pseudo_labels(p, score_threshold=self.cls_ignore_score_threshold)
+                for p in pseudo
+            ]
+            if self.cls_ignore_score_threshold is not None
+            else None
+        )
+        losses.update(
+            student.roi_heads.pseudo_label_box_losses(
+                features,
+                proposals,
+                cls_targets=cls_targets if has["cls"] else None,
+                reg_targets=reg_targets if has["reg"] else None,
+                cls_weights=self._soft_background(teacher_features, unlabeled, ignore),
+                cls_normalizer="weight_sum",  # the official normaliser (paper Eq. 3-4)
+                box_reg=has["reg"],
             )
-            losses["loss_cls"] = self._soft_cls_loss(
-                features, proposals, cls_targets, teacher_features, unlabeled, ignore
-            )
-        if has["reg"]:
-            losses["loss_box_reg"] = self._reg_loss(features, proposals, reg_targets)
+        )
         return losses
 
-    def _soft_cls_loss(
+    def _soft_background(
         self,
-        features: Dict[str, torch.Tensor],
-        proposals: List[Instances],
-        targets: List[Instances],
         teacher_features: Dict[str, torch.Tensor],
         unlabeled: List[dict],
         ignore: Optional[List[Instances]] = None,
-    ) -> torch.Tensor:
-        """ROI classification on the student's sampled proposals; background proposals are
-        weighted by the teacher's background probability of the same region in the weak view,
-        and get weight 0 where they overlap an `ignore` pseudo box (see
-        `cls_ignore_score_threshold`)."""
-        roi_heads = self.student.roi_heads
-        sampled = roi_heads.label_and_sample_proposals(proposals, targets)
-        logits, _ = box_head_outputs(self.student, features, [s.proposal_boxes for s in sampled])
-        gt_classes = cat([s.gt_classes for s in sampled])
+    ):
+        """The classification weights of the student's sampled proposals: 1 for foreground; for
+        background the teacher's background probability of the same region in the weak view,
+        and 0 where the proposal overlaps an `ignore` pseudo box (`cls_ignore_score_threshold`)."""
+        student_heads, teacher_heads = self.student.roi_heads, self.teacher.roi_heads
 
-        with torch.no_grad():
-            teacher_boxes = [
-                Boxes(boxes_between_views(s.proposal_boxes.tensor, x["strong"], x["weak"]))
-                for s, x in zip(sampled, unlabeled)
-            ]
-            teacher_logits, _ = box_head_outputs(self.teacher, teacher_features, teacher_boxes)
-            teacher_bg = teacher_logits.softmax(dim=-1)[:, -1]
-
-        weights = soft_background_weights(gt_classes, teacher_bg, roi_heads.num_classes)
-        if ignore is not None:
-            overlap = cat(
-                [
-                    overlaps_any(
-                        s.proposal_boxes, ig.gt_boxes, roi_heads.proposal_matcher.thresholds[-2]
-                    )
-                    for s, ig in zip(sampled, ignore)
+        def weights(stage: int, sampled: List[Instances], logits: torch.Tensor) -> torch.Tensor:
+            gt_classes = cat([s.gt_classes for s in sampled])
+            with torch.no_grad():
+                weak_boxes = [
+                    Boxes(boxes_between_views(s.proposal_boxes.tensor, x["strong"], x["weak"]))
+                    for s, x in zip(sampled, unlabeled)
                 ]
+                teacher_bg = teacher_heads.class_probs(teacher_features, weak_boxes)[:, -1]
+            w = soft_background_weights(gt_classes, teacher_bg, student_heads.num_classes)
+            if ignore is None:
+                return w
+            iou = student_heads.foreground_iou(stage)
+            overlap = cat(
+                [overlaps_any(s.proposal_boxes, ig.gt_boxes, iou) for s, ig in zip(sampled, ignore)]
             )
-            is_bg = gt_classes == roi_heads.num_classes
-            weights = torch.where(overlap & is_bg, 0.0, weights)
+            is_bg = gt_classes == student_heads.num_classes
             get_event_storage().put_scalar(
                 "soft_teacher/ignored_bg_fraction",
                 (overlap & is_bg).sum().item() / max(int(is_bg.sum()), 1),
             )
-        loss = soft_background_cls_loss(logits, gt_classes, weights)
-        return loss * roi_heads.box_predictor.loss_weight.get("loss_cls", 1.0)
+            return torch.where(overlap & is_bg, 0.0, w)
 
-    def _reg_loss(
-        self,
-        features: Dict[str, torch.Tensor],
-        proposals: List[Instances],
-        targets: List[Instances],
-    ) -> torch.Tensor:
-        """ROI box regression against the reliable (low-uncertainty) pseudo boxes only, with a
-        sampling of its own (as the official code runs the ROI head a second time)."""
-        roi_heads = self.student.roi_heads
-        predictor = roi_heads.box_predictor
-        sampled = roi_heads.label_and_sample_proposals(proposals, targets)
-        _, deltas = box_head_outputs(self.student, features, [s.proposal_boxes for s in sampled])
-        proposal_boxes = cat([s.proposal_boxes.tensor for s in sampled])
-        # images without targets carry no gt_boxes; their proposals are background, not regressed
-        gt_boxes = cat(
-            [(s.gt_boxes if s.has("gt_boxes") else s.proposal_boxes).tensor for s in sampled]
-        )
-        gt_classes = cat([s.gt_classes for s in sampled])
-        loss = predictor.box_reg_loss(proposal_boxes, gt_boxes, deltas, gt_classes)
-        return loss * predictor.loss_weight.get("loss_box_reg", 1.0)
+        return weights
 
     def _threshold(self, pseudo: Instances, fixed: float):
         """Score threshold of each pseudo box: `fixed` (the "fixed" policy) or the (N,) thresholds

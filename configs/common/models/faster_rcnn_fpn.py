@@ -14,7 +14,9 @@ from detectron2.modeling.matcher import Matcher
 from detectron2.modeling.meta_arch import GeneralizedRCNN
 from detectron2.modeling.poolers import ROIPooler
 from detectron2.modeling.proposal_generator import RPN, StandardRPNHead
-from detectron2.modeling.roi_heads import FastRCNNConvFCHead, FastRCNNOutputLayers, StandardROIHeads
+from detectron2.modeling.roi_heads import FastRCNNConvFCHead, FastRCNNOutputLayers
+
+from labeleff.modeling import PseudoLabelROIHeads
 
 model = L(GeneralizedRCNN)(
     backbone=L(FPN)(
@@ -47,7 +49,8 @@ model = L(GeneralizedRCNN)(
         post_nms_topk=(1000, 1000),
         nms_thresh=0.7,
     ),
-    roi_heads=L(StandardROIHeads)(
+    # StandardROIHeads + the methods teacher-student methods call (same forward and weights)
+    roi_heads=L(PseudoLabelROIHeads)(
         num_classes=80,
         batch_size_per_image=512,
         positive_fraction=0.25,
