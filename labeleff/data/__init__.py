@@ -15,6 +15,7 @@ from .cityscapes_detection import (
     load_cityscapes_detection,
     register_cityscapes_detection,
 )
+from .class_subset import register_detection_classes, restrict_coco_classes
 from .coco_io import DatasetFormatError, load_class_names, load_coco_json, write_coco_json
 from .convert_voc import voc_to_coco
 from .convert_yolo import yolo_split_dirs, yolo_to_coco

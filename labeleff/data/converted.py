@@ -16,6 +16,7 @@ from .convert_yolo import yolo_split_dirs, yolo_to_coco
 
 __all__ = [
     "source_fingerprint",
+    "stat_entries",
     "cached_coco_json",
     "voc_as_coco_json",
     "yolo_as_coco_json",
@@ -27,7 +28,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-def _stat_entries(folder: str, names: Optional[Iterable[str]] = None) -> list:
+def stat_entries(folder: str, names: Optional[Iterable[str]] = None) -> list:
     """[(name, size, mtime_ns)] of the files `names` in `folder` (all its files if None; a listed
     file that does not exist appears as (name, -1, -1))."""
     if names is None:
@@ -86,7 +87,7 @@ def voc_as_coco_json(
         image_root=os.path.abspath(image_root),
         class_names=names,
         image_set=ids_text,
-        xmls=_stat_entries(annotation_dir, xmls),
+        xmls=stat_entries(annotation_dir, xmls),
         images=sorted(os.listdir(image_root)) if os.path.isdir(image_root) else None,
     )
     if label is None:
@@ -116,8 +117,8 @@ def yolo_as_coco_json(
         label_dir=os.path.abspath(label_dir),
         class_names=names,
         on_missing_image=on_missing_image,
-        labels=_stat_entries(label_dir),
-        images=_stat_entries(image_dir),
+        labels=stat_entries(label_dir),
+        images=stat_entries(image_dir),
     )
     if label is None:
         label = "_".join(os.path.abspath(image_dir).split(os.sep)[-3:])

@@ -7,12 +7,13 @@ from typing import Sequence
 from detectron2.data import DatasetCatalog
 
 from labeleff.data import datasets_root, register_coco
+from labeleff.data.class_subset import restrict_coco_classes
 from labeleff.data.cityscapes_detection import (
     CITYSCAPES_CLASSES,
     load_cityscapes_detection,
     register_cityscapes_detection,
 )
-from labeleff.data.coco_io import DatasetFormatError, write_coco_json
+from labeleff.data.coco_io import write_coco_json
 from labeleff.data.convert_voc import voc_to_coco
 from labeleff.data.convert_yolo import yolo_split_dirs, yolo_to_coco
 
@@ -29,24 +30,6 @@ __all__ = [
 
 # classes shared by coco128 and DAWN (COCO names, COCO order)
 SHARED_CLASSES = ["person", "bicycle", "car", "motorcycle", "bus", "truck"]
-
-
-def restrict_coco_classes(coco: dict, keep: Sequence[str], keep_empty_images: bool) -> dict:
-    """A COCO dict with only the categories named in `keep` (renumbered 1..K in that order)."""
-    names = {c["id"]: c["name"] for c in coco["categories"]}
-    missing = [n for n in keep if n not in names.values()]
-    if missing:
-        raise DatasetFormatError(f"classes {missing} are not in {sorted(names.values())}")
-    new_id = {cid: list(keep).index(n) + 1 for cid, n in names.items() if n in keep}
-    annotations = [
-        dict(a, category_id=new_id[a["category_id"]])
-        for a in coco["annotations"]
-        if a["category_id"] in new_id
-    ]
-    with_boxes = {a["image_id"] for a in annotations}
-    images = [im for im in coco["images"] if keep_empty_images or im["id"] in with_boxes]
-    categories = [{"id": i + 1, "name": n, "supercategory": ""} for i, n in enumerate(keep)]
-    return dict(coco, images=images, annotations=annotations, categories=categories)
 
 
 def _cache_json(name: str) -> str:
