@@ -8,7 +8,7 @@ from typing import Optional, Sequence
 
 from .catalog import register_coco
 from .coco_io import DatasetFormatError, load_coco_json
-from .converted import stat_entries, cached_coco_json, source_fingerprint, voc_as_coco_json
+from .converted import cached_coco_json, source_fingerprint, stat_entries, voc_as_coco_json
 
 __all__ = ["restrict_coco_classes", "register_detection_classes"]
 

@@ -8,7 +8,6 @@ from .efficientnet_lite import (
     build_lite0_classifier,
     lite0_imagenet_state_dict,
 )
-from .tiny_backbone import TinyResNet, build_tiny_resnet_fpn_backbone
 from .pseudo_label_roi_heads import (
     PseudoLabelBoxBranch,
     PseudoLabelCascadeROIHeads,
@@ -16,3 +15,4 @@ from .pseudo_label_roi_heads import (
     check_pseudo_label_roi_heads,
     weighted_cross_entropy,
 )
+from .tiny_backbone import TinyResNet, build_tiny_resnet_fpn_backbone

@@ -7,12 +7,12 @@ from typing import Sequence
 from detectron2.data import DatasetCatalog
 
 from labeleff.data import datasets_root, register_coco
-from labeleff.data.class_subset import restrict_coco_classes
 from labeleff.data.cityscapes_detection import (
     CITYSCAPES_CLASSES,
     load_cityscapes_detection,
     register_cityscapes_detection,
 )
+from labeleff.data.class_subset import restrict_coco_classes
 from labeleff.data.coco_io import write_coco_json
 from labeleff.data.convert_voc import voc_to_coco
 from labeleff.data.convert_yolo import yolo_split_dirs, yolo_to_coco

@@ -11,8 +11,8 @@ from typing import Dict, List
 
 import torch
 from detectron2.config import configurable
-from detectron2.modeling import META_ARCH_REGISTRY
 from detectron2.layers import cat
+from detectron2.modeling import META_ARCH_REGISTRY
 from detectron2.structures import Instances
 
 from labeleff.modeling import check_pseudo_label_roi_heads
