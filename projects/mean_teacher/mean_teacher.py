@@ -9,7 +9,7 @@ from detectron2.config import configurable
 from detectron2.modeling import META_ARCH_REGISTRY
 from detectron2.structures import Instances
 
-from labeleff.projects.teacher_student import TeacherStudent, instances_between_views
+from labeleff.projects.teacher_student import TeacherStudent
 
 
 @META_ARCH_REGISTRY.register()
@@ -28,10 +28,10 @@ class MeanTeacher(TeacherStudent):
         super().__init__(**kwargs)
         self.score_threshold = score_threshold
 
-    @torch.no_grad()
     def pseudo_label(self, unlabeled: List[dict]) -> List[Instances]:
-        """Teacher detections on the weak views, in weak-view coordinates, as training targets
-        (`gt_boxes`, `gt_classes`, `scores`)."""
+        """Teacher detections on the weak views above the threshold, in weak-view coordinates, as
+        training targets (`gt_boxes`, `gt_classes`, `scores`; the engine runs this without grad,
+        logs it and moves it into the strong views)."""
         inputs = [{"image": x["weak"]["image"]} for x in unlabeled]
         detections = self.teacher.inference(inputs, do_postprocess=False)
         targets = []
@@ -43,13 +43,12 @@ class MeanTeacher(TeacherStudent):
             targets.append(target)
         return targets
 
-    def unsupervised_losses(self, unlabeled: List[dict]) -> Dict[str, torch.Tensor]:
+    def pseudo_label_losses(
+        self, unlabeled: List[dict], targets: List[Instances]
+    ) -> Dict[str, torch.Tensor]:
         """The student's detector losses on the strong views against the projected pseudo-labels
         (an image without pseudo-labels trains as all background, Detectron2's own handling)."""
-        weak_targets = self.pseudo_label(unlabeled)
-        self.log_pseudo_labels(weak_targets, unlabeled, view="weak")
-        strong = []
-        for target, x in zip(weak_targets, unlabeled):
-            moved = instances_between_views(target, x["weak"], x["strong"])
-            strong.append({"image": x["strong"]["image"], "instances": moved})
+        strong = [
+            {"image": x["strong"]["image"], "instances": t} for x, t in zip(unlabeled, targets)
+        ]
         return self.student(strong)

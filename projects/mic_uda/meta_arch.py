@@ -16,7 +16,6 @@ from detectron2.modeling import META_ARCH_REGISTRY
 from detectron2.structures import Instances
 
 from labeleff.modeling import check_pseudo_label_roi_heads
-from labeleff.projects.teacher_student.box_projection import instances_between_views
 from labeleff.projects.teacher_student.meta_arch import TeacherStudent
 
 from .detector_parts import (
@@ -42,10 +41,9 @@ __all__ = ["MIC"]
 class MIC(TeacherStudent):
     """
     Training input {"labeled": source dicts, "unlabeled": target multi-view dicts}; output
-    {"sup/loss_*": source detector losses, "sup/loss_da_*": source domain losses,
-    "unsup/loss_mic_*": masked pseudo-label losses, "unsup/loss_da_*": target domain losses}.
-    Keep `unsup_weight` = 1 (the MIC weight is `mic_weight`), since the target domain losses
-    are in the "unsup" group too.
+    {"sup/loss_*": source detector losses, "unsup/loss_mic_*": masked pseudo-label losses
+    (weight `unsup_weight` x `mic_weight`), "da/loss_da_*_source", "da/loss_da_*_target":
+    domain losses (their own group, weight 1; each half the official joint-batch mean)}.
     """
 
     health_keys_to_check = (
@@ -157,9 +155,7 @@ class MIC(TeacherStudent):
     def unsupervised_losses(self, unlabeled: List[dict]) -> Dict[str, torch.Tensor]:
         """MIC losses on the masked strong views, plus target-side domain losses computed by
         the student on the (unmasked) weak views, as the official joint source+target pass."""
-        losses = {}
-        if self.mic:
-            losses.update(self.masked_consistency_losses(unlabeled))
+        losses = super().unsupervised_losses(unlabeled) if self.mic else {}
         if self.domain_adaptation:
             weak = [u["weak"]["image"] for u in unlabeled]
             images = preprocess_images(self.student, weak)
@@ -167,6 +163,18 @@ class MIC(TeacherStudent):
             proposals = rpn_proposals(self.student.proposal_generator, images, features)
             losses.update(self.domain_losses(features, proposals, is_source=False))
         return losses
+
+    def loss_groups(self, labeled, unlabeled) -> Dict[str, Dict[str, torch.Tensor]]:
+        """The engine's groups with the domain losses of both sides moved into "da"."""
+        groups = super().loss_groups(labeled, unlabeled)
+        groups["da"] = {}
+        for group, side in (("sup", "source"), ("unsup", "target")):
+            for key in [k for k in groups.get(group, {}) if k.startswith("loss_da_")]:
+                groups["da"][f"{key}_{side}"] = groups[group].pop(key)
+        return groups
+
+    def loss_group_weights(self) -> Dict[str, float]:
+        return {**super().loss_group_weights(), "da": 1.0}
 
     @torch.no_grad()
     def pseudo_label(self, unlabeled: List[dict]) -> List[Instances]:
@@ -182,20 +190,16 @@ class MIC(TeacherStudent):
         detections = [out["instances"] for out in self.teacher(inputs)]
         return filter_pseudo_labels(detections, self.score_threshold, self.nms_threshold)
 
-    def masked_consistency_losses(self, unlabeled: List[dict]) -> Dict[str, torch.Tensor]:
-        """Student losses on block-masked strong views against the teacher's pseudo-labels.
+    def pseudo_label_losses(
+        self, unlabeled: List[dict], targets: List[Instances]
+    ) -> Dict[str, torch.Tensor]:
+        """Student losses on block-masked strong views against the projected pseudo-labels.
 
         Images without pseudo boxes are left out; if no image has one, the losses are zero
         tensors (constants: nothing to learn from this batch).
         """
-        pseudo_weak = self.pseudo_label(unlabeled)
-        self.log_pseudo_labels(pseudo_weak, unlabeled, view="weak")
-        items, targets = [], []
-        for u, p in zip(unlabeled, pseudo_weak):
-            if len(p) == 0:
-                continue
-            items.append(u)
-            targets.append(instances_between_views(p, u["weak"], u["strong"]))
+        items = [(u, t) for u, t in zip(unlabeled, targets) if len(t) > 0]
+        targets = [t for _, t in items]
         names = ["loss_mic_rpn_cls", "loss_mic_cls"]
         if self.pseudo_box_reg:
             names += ["loss_mic_rpn_loc", "loss_mic_box_reg"]
@@ -205,7 +209,7 @@ class MIC(TeacherStudent):
         student = self.student
         images = preprocess_images(
             student,
-            [u["strong"]["image"] for u in items],
+            [u["strong"]["image"] for u, _ in items],
             lambda x: mask_image(x, self.mask_block_size, self.mask_ratio),
         )
         features = student.backbone(images.tensor)

@@ -17,10 +17,7 @@ from labeleff.projects.teacher_student import (
     ClassScoreThresholds,
     TeacherStudent,
 )
-from labeleff.projects.teacher_student.box_projection import (
-    boxes_between_views,
-    instances_between_views,
-)
+from labeleff.projects.teacher_student.box_projection import boxes_between_views
 
 from .jitter import box_regression_uncertainty, jitter_boxes
 from .losses import soft_background_weights
@@ -152,6 +149,11 @@ class SoftTeacher(TeacherStudent):
             )
 
     # ---------------------------------------------------------------- teacher (weak view)
+    def pseudo_label(self, unlabeled: List[dict]) -> List[Instances]:
+        """The engine's seam: `teacher_pseudo_labels` without the teacher's features (Soft
+        Teacher's own `unsupervised_losses` keeps them for the soft background weights)."""
+        return self.teacher_pseudo_labels(unlabeled)[0]
+
     @torch.no_grad()
     def teacher_pseudo_labels(
         self, unlabeled: List[dict]
@@ -235,7 +237,7 @@ class SoftTeacher(TeacherStudent):
             view="weak",
         )
         pseudo = [
-            instances_between_views(p, x["weak"], x["strong"])
+            self.instances_between_views(p, x["weak"], x["strong"])
             for p, x in zip(pseudo_weak, unlabeled)
         ]
 

@@ -16,6 +16,7 @@ from detectron2.utils.events import get_event_storage
 from torch import nn
 
 from .bn_statistics import running_stats_frozen
+from .box_projection import instances_between_views
 from .ema import ema_update_
 from .losses import weight_losses
 from .pseudo_labels import log_pseudo_label_quality, pseudo_label_snapshot
@@ -31,8 +32,13 @@ class TeacherStudent(nn.Module):
     {"sup/<name>": ..., "unsup/<name>": ...}. Inference input: list[dict]; output: the outputs of
     the model named by `eval_model`.
 
-    Subclasses implement `unsupervised_losses` (pseudo-labelling + losses); PS-MT-like methods
-    with several teachers override `teachers` and `update_teacher`.
+    A detection method implements two seams: `pseudo_label` (teacher on the weak views) and
+    `pseudo_label_losses` (student on the strong views against the projected pseudo-labels); the
+    engine's `unsupervised_losses` runs them with its one projection, `instances_between_views`.
+    Methods whose losses need more than the pseudo-labels (Soft Teacher: the teacher's features;
+    PS-MT: pixel targets) override `unsupervised_losses`. `loss_groups` / `loss_group_weights`
+    say which losses are weighted together (MIC's domain losses are their own group); PS-MT-like
+    methods with several teachers override `teachers` and `update_teacher`.
     """
 
     # what the pseudo-label health monitor (PseudoLabelHealthHook) watches and names on a collapse
@@ -119,13 +125,26 @@ class TeacherStudent(nn.Module):
                 f"'unlabeled': list[dict]}} (from SemiSupervisedTrainer), got "
                 f"{type(batched_inputs).__name__}"
             )
-        groups = {"sup": self.supervised_losses(batched_inputs["labeled"])}
+        groups = self.loss_groups(batched_inputs["labeled"], batched_inputs["unlabeled"])
+        return weight_losses(groups, self.loss_group_weights())
+
+    def loss_groups(
+        self, labeled: List[dict], unlabeled: List[dict]
+    ) -> Dict[str, Dict[str, torch.Tensor]]:
+        """The loss dicts of one step by group: {"sup": supervised_losses} and, after burn-in,
+        "unsup": unsupervised_losses (the student's BN running statistics frozen for it unless
+        `update_student_bn_on_unlabeled`). Every group needs a weight in `loss_group_weights`."""
+        groups = {"sup": self.supervised_losses(labeled)}
         if not self.in_burn_in():
             with contextlib.ExitStack() as stack:
                 if not self.update_student_bn_on_unlabeled:
                     stack.enter_context(running_stats_frozen(self.student))
-                groups["unsup"] = self.unsupervised_losses(batched_inputs["unlabeled"])
-        return weight_losses(groups, {"sup": 1.0, "unsup": self.current_unsup_weight()})
+                groups["unsup"] = self.unsupervised_losses(unlabeled)
+        return groups
+
+    def loss_group_weights(self) -> Dict[str, float]:
+        """{group: weight}: "sup" 1, "unsup" `unsup_weight` (times its ramp-up)."""
+        return {"sup": 1.0, "unsup": self.current_unsup_weight()}
 
     def in_burn_in(self) -> bool:
         """True while the current iteration (from the EventStorage) is < burn_in_iters."""
@@ -149,14 +168,37 @@ class TeacherStudent(nn.Module):
         return self.student(labeled)
 
     def unsupervised_losses(self, unlabeled: List[dict]) -> Dict[str, torch.Tensor]:
-        """
-        Method-specific: pseudo-label the weak views with the teacher(s) (under torch.no_grad())
-        and return the student's losses on the strong views. A step without any pseudo-label must
-        return finite losses (zero tensors or the detector's own empty-target losses).
-        """
+        """`pseudo_label` on the weak views (no grad; logged against hidden labels), the
+        pseudo-labels moved into the strong views by `instances_between_views`, then
+        `pseudo_label_losses`. A step without any pseudo-label must still give finite losses."""
+        with torch.no_grad():
+            pseudo = self.pseudo_label(unlabeled)
+        self.log_pseudo_labels(pseudo, unlabeled, view="weak")
+        targets = [
+            self.instances_between_views(p, x["weak"], x["strong"])
+            for p, x in zip(pseudo, unlabeled)
+        ]
+        return self.pseudo_label_losses(unlabeled, targets)
+
+    def pseudo_label(self, unlabeled: List[dict]) -> List[Instances]:
+        """Method-specific: the teacher's pseudo-labels of each unlabeled item's weak view, B
+        Instances in weak-view coordinates with `gt_boxes`, `gt_classes` (and e.g. `scores`)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement pseudo_label(unlabeled)")
+
+    def pseudo_label_losses(
+        self, unlabeled: List[dict], targets: List[Instances]
+    ) -> Dict[str, torch.Tensor]:
+        """Method-specific: the student's losses on the strong views (`x["strong"]["image"]`)
+        against `targets`, the pseudo-labels in strong-view coordinates."""
         raise NotImplementedError(
-            f"{type(self).__name__} must implement unsupervised_losses(unlabeled)"
+            f"{type(self).__name__} must implement pseudo_label_losses(unlabeled, targets)"
         )
+
+    @staticmethod
+    def instances_between_views(instances: Instances, src_view: dict, dst_view: dict) -> Instances:
+        """The engine's one projection: `instances` (boxes in `src_view` coordinates) moved into
+        `dst_view` with the views' tracked transforms (4 corners, min / max), clipped."""
+        return instances_between_views(instances, src_view, dst_view)
 
     def teachers(self) -> List[nn.Module]:
         """Every teacher module (kept in eval mode, updated by EMA)."""

@@ -34,12 +34,12 @@ def test_demo_config_trains_and_evaluates(tmp_path, monkeypatch):
         last = [json.loads(line) for line in f if "total_loss" in line][-1]
     for key in (
         "sup/loss_cls",
-        "sup/loss_da_image",
-        "sup/loss_da_instance",
+        "da/loss_da_image_source",
+        "da/loss_da_instance_source",
         "unsup/loss_mic_cls",
         "unsup/loss_mic_rpn_cls",
-        "unsup/loss_da_image",
-        "unsup/loss_da_instance",
+        "da/loss_da_image_target",
+        "da/loss_da_instance_target",
     ):
         assert math.isfinite(last[key]), key
     assert last["unsup/loss_mic_cls"] > 0

@@ -28,12 +28,12 @@ def test_training_losses_have_all_groups_and_are_finite():
     assert {
         "sup/loss_cls",
         "sup/loss_rpn_cls",
-        "sup/loss_da_image",
-        "sup/loss_da_instance",
+        "da/loss_da_image_source",
+        "da/loss_da_instance_source",
         "unsup/loss_mic_cls",
         "unsup/loss_mic_rpn_cls",
-        "unsup/loss_da_image",
-        "unsup/loss_da_instance",
+        "da/loss_da_image_target",
+        "da/loss_da_instance_target",
     } <= set(losses)
     assert not any("box_reg" in k or "rpn_loc" in k for k in losses if k.startswith("unsup/"))
     assert all(torch.isfinite(v) for v in losses.values())
@@ -142,3 +142,19 @@ def test_teacher_quality_with_unit_scores_equals_no_weighting():
         assert out["teacher", 1.0][k].item() == pytest.approx(out["none", 0.3][k].item(), rel=1e-6)
         # foreground samples weighted 0.3, background 1: strictly smaller
         assert out["teacher", 0.3][k].item() < out["none", 0.3][k].item()
+
+
+def test_domain_losses_are_their_own_group_outside_the_unsupervised_weight():
+    batch = {"labeled": [source_item(0)], "unlabeled": [target_item(0)]}
+    out = {}
+    for w in (1.0, 3.0):
+        model = make_mic(score_threshold=0.0, unsup_weight=w)
+        with EventStorage(0):
+            torch.manual_seed(3)
+            out[w] = model(batch)
+    assert {"da/loss_da_image_source", "da/loss_da_image_target"} <= set(out[1.0])
+    for k, v in out[1.0].items():
+        expected = 3.0 * v.item() if k.startswith("unsup/") else v.item()
+        assert out[3.0][k].item() == pytest.approx(expected, rel=1e-5), k
+    assert any(k.startswith("unsup/loss_mic") for k in out[1.0])
+    assert not any("loss_da" in k for k in out[1.0] if not k.startswith("da/"))

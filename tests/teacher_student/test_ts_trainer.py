@@ -122,5 +122,7 @@ def test_inference_uses_the_configured_model_and_training_input_is_checked(tmp_p
         model(x)
     with pytest.raises(ValueError, match="eval_model"):
         ToyTeacherStudent(student=ToyDetector(), eval_model="ema")
-    with pytest.raises(NotImplementedError, match="TeacherStudent must implement unsupervised"):
+    with pytest.raises(NotImplementedError, match="TeacherStudent must implement pseudo_label"):
         TeacherStudent(student=ToyDetector()).unsupervised_losses([])
+    with pytest.raises(NotImplementedError, match="must implement pseudo_label_losses"):
+        TeacherStudent(student=ToyDetector()).pseudo_label_losses([], [])

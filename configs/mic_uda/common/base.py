@@ -81,7 +81,7 @@ model = L(MIC)(
     instance_da=True,  # instance-level domain classifier
     instance_da_grl_weight=0.1,  # DA_INS_GRL_WEIGHT
     instance_da_rois_per_image=256,  # random proposals per image for it (= the ROI batch)
-    unsup_weight=1.0,  # keep 1: target domain losses share the "unsup" group
+    unsup_weight=1.0,  # the masked losses; the domain losses are their own "da" group (weight 1)
     eval_model="student",  # the official code evaluates the student
 )
 
