@@ -8,9 +8,17 @@ import statistics
 import subprocess
 import sys
 import time
-from typing import Dict, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
-__all__ = ["REPO", "mean_std", "run_train_net", "last_record_with"]
+__all__ = [
+    "REPO",
+    "mean_std",
+    "run_train_net",
+    "last_record_with",
+    "one_evaluation_overrides",
+    "finished_run",
+    "write_summary",
+]
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -62,3 +70,32 @@ def last_record_with(metrics_json: str, suffix: str) -> Dict[str, float]:
     if not last:
         raise ValueError(f"{metrics_json}: no evaluation record ({suffix}) found")
     return last
+
+
+def one_evaluation_overrides(iters: int) -> List[str]:
+    """`train.max_iter` and the periods that follow it: one checkpoint and one evaluation, at the
+    end. Detectron2's LRMultiplier evaluates the schedule at iter / max_iter, and burn-in and
+    ramp-ups follow `train.max_iter` (labeleff.schedule), so every phase keeps its fraction."""
+    return [
+        f"train.max_iter={iters}",
+        f"train.eval_period={iters}",
+        f"train.checkpointer.period={iters}",
+    ]
+
+
+def finished_run(metrics_json: str, suffix: str, iters: int) -> bool:
+    """A run of `iters` iterations whose final evaluation (a key ending with `suffix`, logged at
+    iteration iters - 1 or iters) is in its metrics.json: the benchmarks reuse it."""
+    try:
+        return last_record_with(metrics_json, suffix).get("iteration") in (iters - 1, iters)
+    except (FileNotFoundError, ValueError):
+        return False
+
+
+def write_summary(output_dir: str, result: dict) -> str:
+    """`<output_dir>/summary.json` (indented); returns its path."""
+    os.makedirs(output_dir, exist_ok=True)
+    path = os.path.join(output_dir, "summary.json")
+    with open(path, "w") as f:
+        json.dump(result, f, indent=2)
+    return path

@@ -16,9 +16,8 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
-import sys
-import time
+
+from labeleff.benchmarking import one_evaluation_overrides, run_train_net
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 C = os.path.join(REPO, "configs")
@@ -47,36 +46,10 @@ FAMILIES = {
 }
 
 
-def schedule_overrides(iters: int) -> list:
-    """`train.max_iter` and the periods that must follow it. Detectron2's LRMultiplier evaluates
-    the LR schedule at iter / train.max_iter, so warm-up and steps keep their fractions."""
-    return [
-        f"train.max_iter={iters}",
-        f"train.checkpointer.period={iters}",
-        f"train.eval_period={iters}",
-    ]
-
-
 def run(config_file: str, iters: int, seed: int, output_dir: str, extra=()) -> dict:
     """Train + evaluate one config; returns the last evaluation record and the step times."""
-    cmd = [
-        sys.executable,
-        os.path.join(REPO, "tools", "train_net.py"),
-        "--config-file",
-        config_file,
-        *schedule_overrides(iters),
-        f"train.seed={seed}",
-        f"train.output_dir={output_dir}",
-        *extra,
-    ]
-    os.makedirs(output_dir, exist_ok=True)
-    t0 = time.perf_counter()
-    with open(os.path.join(output_dir, "stdout.txt"), "w") as log:
-        proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT)
-    if proc.returncode:
-        raise RuntimeError(
-            f"{config_file} failed (exit {proc.returncode}): see {output_dir}/stdout.txt"
-        )
+    overrides = [*one_evaluation_overrides(iters), f"train.seed={seed}", *extra]
+    wall = run_train_net(config_file, overrides, output_dir)
     records = [json.loads(line) for line in open(os.path.join(output_dir, "metrics.json"))]
     evals = [r for r in records if any(k.endswith(("bbox/AP", "sem_seg/mIoU")) for k in r)]
     if not evals:
@@ -86,7 +59,7 @@ def run(config_file: str, iters: int, seed: int, output_dir: str, extra=()) -> d
     return {
         "metrics": evals[-1],
         "step_s": statistics.median(times) if times else float("nan"),
-        "wall_s": time.perf_counter() - t0,
+        "wall_s": wall,
     }
 
 

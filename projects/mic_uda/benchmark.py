@@ -9,7 +9,15 @@ import logging
 import os
 from typing import Dict, List, Optional, Sequence
 
-from labeleff.benchmarking import REPO, last_record_with, mean_std, run_train_net
+from labeleff.benchmarking import (
+    REPO,
+    finished_run,
+    last_record_with,
+    mean_std,
+    one_evaluation_overrides,
+    run_train_net,
+    write_summary,
+)
 
 __all__ = [
     "VARIANTS",
@@ -168,18 +176,9 @@ def run_benchmark(
         for variant in variants:
             out = os.path.join(output_dir, f"seed{seed}", variant)
             metrics_json = os.path.join(out, "metrics.json")
-            try:
-                finished = last_record_with(metrics_json, "bbox/AP50").get("iteration") in (
-                    iters - 1,
-                    iters,
-                )
-            except (FileNotFoundError, ValueError):
-                finished = False
-            if not finished:
+            if not finished_run(metrics_json, "bbox/AP50", iters):
                 overrides = [
-                    f"train.max_iter={iters}",
-                    f"train.eval_period={iters}",
-                    f"train.checkpointer.period={iters}",
+                    *one_evaluation_overrides(iters),
                     f"train.seed={seed}",
                     *VARIANTS[variant][1],
                     *data,
@@ -196,9 +195,7 @@ def run_benchmark(
         "per_seed": per_seed,
         "summary": summarize(per_seed),
     }
-    os.makedirs(output_dir, exist_ok=True)
-    with open(os.path.join(output_dir, "summary.json"), "w") as f:
-        json.dump(result, f, indent=2)
+    write_summary(output_dir, result)
     return result
 
 

@@ -9,7 +9,15 @@ import logging
 import os
 from typing import Dict, List, Optional, Sequence
 
-from labeleff.benchmarking import REPO, last_record_with, mean_std, run_train_net
+from labeleff.benchmarking import (
+    REPO,
+    finished_run,
+    last_record_with,
+    mean_std,
+    one_evaluation_overrides,
+    run_train_net,
+    write_summary,
+)
 
 __all__ = [
     "CONFIGS",
@@ -152,17 +160,9 @@ def run_benchmark(
         per_seed[seed] = {}
         for run in runs:
             out = os.path.join(output_dir, f"seed{seed}", run)
-            try:
-                done = last_record_with(os.path.join(out, "metrics.json"), "sem_seg/mIoU")
-                # the final evaluation is logged at iteration max_iter - 1 or max_iter
-                finished = done.get("iteration") in (iters - 1, iters)
-            except (FileNotFoundError, ValueError):
-                finished = False
-            if not finished:
+            if not finished_run(os.path.join(out, "metrics.json"), "sem_seg/mIoU", iters):
                 overrides = [
-                    f"train.max_iter={iters}",
-                    f"train.eval_period={iters}",
-                    f"train.checkpointer.period={iters}",
+                    *one_evaluation_overrides(iters),
                     "train.log_period=10",
                     f"dataloader.split_seed={seed}",
                     f"train.seed={seed}",
@@ -178,9 +178,7 @@ def run_benchmark(
         "per_seed": per_seed,
         "summary": summarize(per_seed),
     }
-    os.makedirs(output_dir, exist_ok=True)
-    with open(os.path.join(output_dir, "summary.json"), "w") as f:
-        json.dump(result, f, indent=2)
+    write_summary(output_dir, result)
     return result
 
 
