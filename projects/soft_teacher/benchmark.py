@@ -9,13 +9,14 @@ import time
 from typing import Dict, List, Sequence
 
 from detectron2.config import instantiate
-from detectron2.engine import SimpleTrainer
+from detectron2.utils.env import seed_all_rng
 from detectron2.utils.events import EventStorage
 
 from labeleff.benchmarking import last_record_with, run_train_net
 from labeleff.checkpoint import AtomicCheckpointer
 from labeleff.config import load_config
 from labeleff.data import register_datasets
+from labeleff.engine.nonfinite import GuardedSimpleTrainer
 from labeleff.projects.teacher_student import SemiSupervisedTrainer
 
 __all__ = ["measure_step_cost", "train_and_evaluate", "final_metrics"]
@@ -63,6 +64,7 @@ def measure_step_cost(
     """
     cfg = load_config(config_file, list(overrides) + ["model.burn_in_iters=0", "optimizer.lr=0.0"])
     register_datasets(cfg)
+    seed_all_rng(cfg.train.seed)  # the same initial weights and data order in every measurement
     student_batch = (
         cfg.dataloader.train.total_batch_size + cfg.dataloader.unlabeled.total_batch_size
     )
@@ -82,13 +84,17 @@ def measure_step_cost(
     detector.load_state_dict(semi.student.state_dict())
     cfg.optimizer.params.model = detector
     cfg.dataloader.train.total_batch_size = student_batch
-    sup_trainer = SimpleTrainer(
+    # the entry point's trainers: both skip non-finite steps (the guard's per-step work is in
+    # both timings); before_train sets up what run_step needs, as train() would
+    sup_trainer = GuardedSimpleTrainer(
         detector, instantiate(cfg.dataloader.train), instantiate(cfg.optimizer)
     )
 
     semi_times, sup_times, pseudo = [], [], []
     with EventStorage(0) as storage:
         semi_trainer.storage = sup_trainer.storage = storage
+        semi_trainer.before_train()
+        sup_trainer.before_train()
         _timed_steps(semi_trainer, storage, 0, warmup)
         _timed_steps(sup_trainer, storage, 0, warmup)
         for r in range(rounds):
@@ -96,6 +102,8 @@ def measure_step_cost(
             pseudo.append(storage.latest()["pseudo_label/boxes_per_image"][0])
             sup_times += _timed_steps(sup_trainer, storage, warmup + r * block, block)
             logger.info(f"step cost round {r + 1}/{rounds} done")
+        semi_trainer.after_train()
+        sup_trainer.after_train()
 
     def med(times, model_only=False):
         return statistics.median(t - d if model_only else t for t, d in times)

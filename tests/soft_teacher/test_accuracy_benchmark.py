@@ -184,3 +184,22 @@ def test_the_configured_evaluation_model_is_the_ratio_s_model():
 
     assert configured_eval_model() == LazyConfig.load(SEMI_CONFIG).model.eval_model
     assert configured_eval_model(["model.eval_model=teacher"]) == "teacher"
+
+
+@pytest.mark.slow
+def test_step_cost_runs_the_entry_point_trainers_from_the_same_seeded_start():
+    from labeleff.projects.soft_teacher.benchmark import (
+        ALL_DETECTIONS_ARE_PSEUDO_LABELS,
+        measure_step_cost,
+    )
+
+    demo = os.path.join(REPO, "configs", "soft_teacher", "demo_cpu.py")
+    runs = [
+        measure_step_cost(demo, ALL_DETECTIONS_ARE_PSEUDO_LABELS, rounds=1, block=1, warmup=1)
+        for _ in range(2)
+    ]
+    # seeded: the same weights and batches, hence the same pseudo-labels in both measurements
+    assert runs[0]["pseudo_boxes_per_image"] == runs[1]["pseudo_boxes_per_image"] > 0
+    for r in runs:
+        assert r["ratio"] == pytest.approx(r["soft_teacher_s"] / r["supervised_s"])
+        assert r["student_batch"] == 6  # demo: 2 labeled + 4 unlabeled per step
