@@ -54,7 +54,7 @@ class PseudoLabelBoxBranch:
         """(box head, box predictor, proposal matcher) of `stage`."""
         raise NotImplementedError
 
-    def _stage_outputs(self, features: List[torch.Tensor], proposals: List[Instances], stage: int):
+    def _run(self, features: List[torch.Tensor], proposals: List[Instances], stage: int):
         """(class logits (R, K + 1), box deltas (R, K*4 or 4)) of `stage` on proposals."""
         head, predictor, _ = self._stage_parts(stage)
         x = self.box_pooler(features, [p.proposal_boxes for p in proposals])
@@ -97,7 +97,9 @@ class PseudoLabelBoxBranch:
         flat = cat([b.tensor for b in boxes])
         refined = predictor.box2box_transform.apply_deltas(deltas, flat)
         refined = refined.view(len(flat), deltas.shape[1] // 4, 4)  # (R, K or 1, 4)
-        cls = cat(classes) if refined.shape[1] > 1 else torch.zeros_like(cat(classes))
+        cls = cat(classes)
+        if refined.shape[1] == 1:  # class-agnostic regression
+            cls = torch.zeros_like(cls)
         refined = refined[torch.arange(len(flat), device=flat.device), cls]
         out = []
         for r, size in zip(refined.split([len(b) for b in boxes]), image_sizes):
@@ -107,10 +109,10 @@ class PseudoLabelBoxBranch:
         return out
 
     # ---------------------------------------------------------------- losses
-    def _stage_proposals(self, stage, features, proposals, prev, targets):
+    def _stage_proposals(self, stage, proposals, prev, targets):
         """The labelled proposals of `stage`: stage 0 samples the given proposals against
         `targets` (Detectron2's `label_and_sample_proposals`); later stages match the previous
-        stage's detached refinements `prev` (Cascade)."""
+        stage's refinements `prev`, detached by Cascade's `_create_proposals_from_boxes`."""
         if stage == 0:
             return self.label_and_sample_proposals(proposals, targets)
         return self._match_and_label_boxes(
@@ -124,15 +126,12 @@ class PseudoLabelBoxBranch:
         feats = self._features(features)
         prev = None
         for k in range(self.num_stages):
-            sampled = self._stage_proposals(k, feats, proposals, prev, targets)
+            sampled = self._stage_proposals(k, proposals, prev, targets)
             logits, deltas = self._run(feats, sampled, k)
             if k + 1 < self.num_stages:
                 _, predictor, _ = self._stage_parts(k)
-                prev = [b.detach() for b in predictor.predict_boxes((logits, deltas), sampled)]
+                prev = predictor.predict_boxes((logits, deltas), sampled)
             yield k, sampled, logits, deltas
-
-    def _run(self, features, proposals, stage):
-        return self._stage_outputs(features, proposals, stage)
 
     def pseudo_label_box_losses(
         self,
