@@ -15,4 +15,5 @@ from .pseudo_label_roi_heads import (
     check_pseudo_label_roi_heads,
     weighted_cross_entropy,
 )
+from .pseudo_label_rpn import PseudoLabelRPN, check_pseudo_label_rpn, weighted_objectness_loss
 from .tiny_backbone import TinyResNet, build_tiny_resnet_fpn_backbone

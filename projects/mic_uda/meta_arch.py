@@ -15,15 +15,10 @@ from detectron2.layers import cat
 from detectron2.modeling import META_ARCH_REGISTRY
 from detectron2.structures import Instances
 
-from labeleff.modeling import check_pseudo_label_roi_heads
+from labeleff.modeling import check_pseudo_label_roi_heads, check_pseudo_label_rpn
 from labeleff.projects.teacher_student.meta_arch import TeacherStudent
 
-from .detector_parts import (
-    preprocess_images,
-    random_proposal_boxes,
-    rpn_proposals,
-    rpn_pseudo_label_losses,
-)
+from .detector_parts import preprocess_images, random_proposal_boxes
 from .domain_classifiers import (
     ImageDomainClassifier,
     InstanceDomainClassifier,
@@ -32,7 +27,7 @@ from .domain_classifiers import (
 )
 from .masking import mask_image
 from .pseudo_labels import filter_pseudo_labels
-from .quality import QUALITY_MODES, roi_quality_weights
+from .quality import QUALITY_MODES, roi_quality_weights, rpn_quality_weights
 
 __all__ = ["MIC"]
 
@@ -100,6 +95,7 @@ class MIC(TeacherStudent):
             burn_in_iters=burn_in_iters,
         )
         check_pseudo_label_roi_heads(self.student, "MIC")
+        check_pseudo_label_rpn(self.student, "MIC")
         if quality_weight not in QUALITY_MODES:
             raise ValueError(
                 f"MIC: quality_weight must be one of {QUALITY_MODES}, got {quality_weight!r}"
@@ -160,7 +156,7 @@ class MIC(TeacherStudent):
             weak = [u["weak"]["image"] for u in unlabeled]
             images = preprocess_images(self.student, weak)
             features = self.student.backbone(images.tensor)
-            proposals = rpn_proposals(self.student.proposal_generator, images, features)
+            proposals = self.student.proposal_generator.proposals(images, features)
             losses.update(self.domain_losses(features, proposals, is_source=False))
         return losses
 
@@ -213,13 +209,15 @@ class MIC(TeacherStudent):
             lambda x: mask_image(x, self.mask_block_size, self.mask_ratio),
         )
         features = student.backbone(images.tensor)
-        rpn_losses, proposals = rpn_pseudo_label_losses(
-            student.proposal_generator,
+        rpn_losses, proposals = student.proposal_generator.pseudo_label_losses(
             images,
             features,
             targets,
-            self.quality_weight,
-            self.pseudo_box_reg,
+            anchor_weights=lambda logits, labels, scores: rpn_quality_weights(
+                self.quality_weight, logits, labels, scores
+            ),
+            with_scores=self.quality_weight == "teacher",
+            box_reg=self.pseudo_box_reg,
         )
         roi_losses = student.roi_heads.pseudo_label_box_losses(
             features,

@@ -11,7 +11,7 @@ from typing import Optional
 import torch
 import torch.nn.functional as F
 
-from labeleff.modeling import weighted_cross_entropy
+from labeleff.modeling import weighted_cross_entropy, weighted_objectness_loss
 
 __all__ = [
     "QUALITY_MODES",
@@ -96,21 +96,3 @@ def weighted_roi_cls_loss(
     `class_logits.sum() * 0.0`, as Detectron2's `cross_entropy` does for empty input.
     """
     return weighted_cross_entropy(class_logits, gt_classes, weights, "mean")
-
-
-def weighted_objectness_loss(
-    objectness_logits: torch.Tensor,
-    gt_labels: torch.Tensor,
-    weights: torch.Tensor,
-    normalizer: float,
-) -> torch.Tensor:
-    """sum_j w_j * BCE(logit_j, label_j) / normalizer over the sampled anchors.
-
-    Args:
-        objectness_logits, gt_labels, weights: (M,) for the sampled (valid) anchors.
-        normalizer: Detectron2's RPN normalizer, batch_size_per_image x num_images.
-    """
-    bce = F.binary_cross_entropy_with_logits(
-        objectness_logits, gt_labels.to(objectness_logits.dtype), reduction="none"
-    )
-    return (weights * bce).sum() / normalizer

@@ -70,21 +70,17 @@ def test_pseudo_boxes_are_projected_into_the_strong_view():
     model.pseudo_label = lambda unlabeled: [_pseudo([[5, 6, 30, 40]], [2], [0.95])]
     seen = {}
 
-    import labeleff.projects.mic_uda.meta_arch as meta_arch
+    rpn = model.student.proposal_generator
+    original = rpn.pseudo_label_losses
 
-    original = meta_arch.rpn_pseudo_label_losses
-
-    def spy(rpn, images, features, targets, quality, box_reg):
+    def spy(images, features, targets, **kwargs):
         seen["boxes"] = targets[0].gt_boxes.tensor.clone()
         seen["zero"] = (images.tensor[0, :, :64, :80] == 0).all(dim=0)
-        return original(rpn, images, features, targets, quality, box_reg)
+        return original(images, features, targets, **kwargs)
 
-    meta_arch.rpn_pseudo_label_losses = spy
-    try:
-        with EventStorage(0):
-            losses = model.unsupervised_losses([target_item(0, flip=True)])
-    finally:
-        meta_arch.rpn_pseudo_label_losses = original
+    rpn.pseudo_label_losses = spy
+    with EventStorage(0):
+        losses = model.unsupervised_losses([target_item(0, flip=True)])
     assert seen["boxes"].tolist() == [[50.0, 6.0, 75.0, 40.0]]  # x -> 80 - x
     assert {"loss_mic_box_reg", "loss_mic_rpn_loc"} <= set(losses)
     # normalised pixels are exactly zero on whole 32x32 blocks (the default b) and nowhere else

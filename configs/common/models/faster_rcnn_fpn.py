@@ -13,10 +13,10 @@ from detectron2.modeling.box_regression import Box2BoxTransform
 from detectron2.modeling.matcher import Matcher
 from detectron2.modeling.meta_arch import GeneralizedRCNN
 from detectron2.modeling.poolers import ROIPooler
-from detectron2.modeling.proposal_generator import RPN, StandardRPNHead
+from detectron2.modeling.proposal_generator import StandardRPNHead
 from detectron2.modeling.roi_heads import FastRCNNConvFCHead, FastRCNNOutputLayers
 
-from labeleff.modeling import PseudoLabelROIHeads
+from labeleff.modeling import PseudoLabelROIHeads, PseudoLabelRPN
 
 model = L(GeneralizedRCNN)(
     backbone=L(FPN)(
@@ -30,7 +30,7 @@ model = L(GeneralizedRCNN)(
         out_channels=256,
         top_block=L(LastLevelMaxPool)(),
     ),
-    proposal_generator=L(RPN)(
+    proposal_generator=L(PseudoLabelRPN)(
         in_features=["p2", "p3", "p4", "p5", "p6"],
         head=L(StandardRPNHead)(in_channels=256, num_anchors=3),
         anchor_generator=L(DefaultAnchorGenerator)(
