@@ -128,6 +128,9 @@ def test_ema_teacher_does_not_move_after_a_skipped_step():
         def update_teacher(self, m, iteration, buffers):
             self.updates.append(iteration)
 
+        def iters_since_burn_in(self, iteration):
+            return iteration
+
         def teachers(self):
             return []
 

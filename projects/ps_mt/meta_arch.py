@@ -140,7 +140,7 @@ class PSMT(TeacherStudent):
         if momentum == 0.0:
             targets = self.teachers()
         else:
-            index = active_teacher_index(step - self.burn_in_iters, self.teacher_period)
+            index = active_teacher_index(self.iters_since_burn_in(step), self.teacher_period)
             targets = [self.teachers()[index]]
         for teacher in targets:
             ema_update_(teacher, self.student, momentum, buffers)
@@ -175,7 +175,7 @@ class PSMT(TeacherStudent):
 
     def rampup_factor(self, iteration: int) -> float:
         """Ramp-up multiplier of the unsupervised weight, counted from the end of burn-in."""
-        return RAMPS[self.rampup](iteration - self.burn_in_iters, self.rampup_iters)
+        return RAMPS[self.rampup](self.iters_since_burn_in(iteration), self.rampup_iters)
 
     def unsupervised_losses(self, unlabeled: List[dict]) -> Dict[str, torch.Tensor]:
         storage = get_event_storage()

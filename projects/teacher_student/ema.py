@@ -128,27 +128,28 @@ class EMAHook(HookBase):
 
     def before_train(self):
         model = unwrap_model(self.trainer.model)
-        if not hasattr(model, "update_teacher"):
+        missing = [m for m in ("update_teacher", "iters_since_burn_in") if not hasattr(model, m)]
+        if missing:
             raise TypeError(
-                f"EMAHook needs a model with update_teacher() (a TeacherStudent), got "
-                f"{type(model).__name__}"
+                f"EMAHook needs a model with {' and '.join(f'{m}()' for m in missing)} (a "
+                f"TeacherStudent), got {type(model).__name__}"
             )
 
     def after_step(self):
         iteration = self.trainer.iter
         model = unwrap_model(self.trainer.model)
-        burn_in = getattr(model, "burn_in_iters", 0)
-        if iteration + 1 < burn_in:
+        done = model.iters_since_burn_in(iteration + 1)  # 0: this step was burn-in's last
+        if done < 0:
             return
         # a step skipped for a non-finite loss did not move the student: the teacher stays too
         # (the copy at the end of burn-in still happens: the student is the last good one)
         skipped = getattr(self.trainer, "last_step_skipped", False)
-        if skipped and iteration + 1 != burn_in:
+        if skipped and done != 0:
             return
-        if iteration + 1 == burn_in:
+        if done == 0:
             momentum = 0.0  # end of burn-in: the teacher starts as the trained student
         else:
-            step = iteration - burn_in
+            step = done - 1  # EMA steps after burn-in, from 0
             if step % self.interval != 0:
                 return
             momentum = ema_momentum(self.momentum, step, self.warmup)

@@ -150,10 +150,13 @@ class TeacherStudent(nn.Module):
         """True while the current iteration (from the EventStorage) is < burn_in_iters."""
         return self.burn_in_iters > 0 and self.iters_since_burn_in() < 0
 
-    def iters_since_burn_in(self) -> int:
-        """Iterations done since burn-in ended (0 at its first unsupervised step; negative during
-        burn-in), from the EventStorage."""
-        return get_event_storage().iter - max(self.burn_in_iters, 0)
+    def iters_since_burn_in(self, iteration: Optional[int] = None) -> int:
+        """Iterations done since burn-in ended at `iteration` (default: the EventStorage's):
+        0 at its first unsupervised step, negative during burn-in. The one burn-in offset
+        every schedule counted from the end of burn-in uses (ramp-ups, teacher alternation)."""
+        if iteration is None:
+            iteration = get_event_storage().iter
+        return iteration - max(self.burn_in_iters, 0)
 
     def current_unsup_weight(self) -> float:
         """`unsup_weight`, times the linear ramp-up factor while it lasts (logged)."""

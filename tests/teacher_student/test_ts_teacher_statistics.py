@@ -141,6 +141,7 @@ def test_unsup_weight_ramps_linearly_after_burn_in():
             storage.iter = it
             weights[it] = model.current_unsup_weight()
         assert model.iters_since_burn_in() == 6
+        assert model.iters_since_burn_in(1) == -1 and model.iters_since_burn_in(2) == 0
     assert weights == {2: 1.0, 3: 2.0, 4: 3.0, 5: 4.0, 6: 4.0, 7: 4.0, 8: 4.0}
     flat = ToyTeacherStudent(student=ToyDetector(), unsup_weight=4.0, burn_in_iters=2)
     with EventStorage(2):
