@@ -22,10 +22,15 @@ CONFIGS = sorted(
 )
 
 
+# keys whose config value is read from a registered dataset (num_classes_of, epoch_iters_of)
+DATA_DERIVED = {"num_classes": 3, "teacher_period": 10}
+
+
 def _drop_local_weights(node):
     """Paper configs name ImageNet weights (`weights`, `imagenet_weights`: model-zoo names or URLs,
     fetched where a network exists) and read their class count from datasets that are not here;
-    the structure is what is checked here, so those names are cleared and the count set."""
+    the structure is what is checked here, so those names are cleared and the count (and PS-MT's
+    teacher period, one pass over the unlabeled split) set."""
     from omegaconf import DictConfig, ListConfig
 
     if isinstance(node, DictConfig):
@@ -33,8 +38,8 @@ def _drop_local_weights(node):
             v = node.get(k)
             if k in ("weights", "imagenet_weights") and isinstance(v, str):
                 node[k] = ""
-            elif k == "num_classes" and isinstance(v, DictConfig) and "_target_" in v:
-                node[k] = 3  # num_classes_of: the class count of data that is not registered here
+            elif k in DATA_DERIVED and isinstance(v, DictConfig) and "_target_" in v:
+                node[k] = DATA_DERIVED[k]  # read from data that are not registered here
             else:
                 _drop_local_weights(v)
     elif isinstance(node, ListConfig):
