@@ -36,6 +36,13 @@ def parse_args(argv=None):
     p.add_argument("--runs", default="supervised,ps_mt", help="which runs (supervised, ps_mt)")
     p.add_argument("--output-dir", default="./output/benchmark_ps_mt")
     p.add_argument("--no-png", action="store_true", help="skip summary.png")
+    p.add_argument(
+        "--ps-mt-opts",
+        nargs="*",
+        default=[],
+        help="key=value overrides for the PS-MT run only (PSMT model keys, e.g. "
+        "model.conf_selection=frequency)",
+    )
     p.add_argument("opts", nargs="*", default=[], help="extra key=value overrides for every run")
     return p.parse_args(argv)
 
@@ -54,7 +61,9 @@ def main(argv=None):
     )
     seeds = [int(s) for s in args.seeds.split(",")]
     runs = args.runs.split(",")
-    result = run_benchmark(seeds, args.iters, args.output_dir, data, args.opts, runs)
+    result = run_benchmark(
+        seeds, args.iters, args.output_dir, data, args.opts, runs, args.ps_mt_opts
+    )
     print(f"{args.fraction} labeled, {args.iters} iterations, seeds {seeds}")
     print(format_table(result))
     if not args.no_png and set(runs) == {"supervised", "ps_mt"}:

@@ -151,9 +151,11 @@ def run_benchmark(
     data: Sequence[str] = (),
     extra: Sequence[str] = (),
     runs: Sequence[str] = ("supervised", "ps_mt"),
+    ps_mt_extra: Sequence[str] = (),
 ) -> dict:
     """Train each run for each split seed (`<output_dir>/seed<k>/<run>`; a finished run, one
-    whose metrics.json has the final evaluation, is reused) and write
+    whose metrics.json has the final evaluation, is reused; `extra` overrides go to every run,
+    `ps_mt_extra` to the PS-MT run only) and write
     `<output_dir>/summary.json` = {"per_seed", "summary", "iters", "overrides"}."""
     per_seed = {}
     for seed in seeds:
@@ -168,6 +170,7 @@ def run_benchmark(
                     f"train.seed={seed}",
                     *data,
                     *extra,
+                    *(ps_mt_extra if run == "ps_mt" else ()),
                 ]
                 wall = run_train_net(CONFIGS[run], overrides, out)
                 logger.info(f"seed {seed} {run}: {wall / 60:.1f} min")
@@ -175,6 +178,7 @@ def run_benchmark(
     result = {
         "iters": iters,
         "overrides": [*data, *extra],
+        "ps_mt_overrides": list(ps_mt_extra),
         "per_seed": per_seed,
         "summary": summarize(per_seed),
     }

@@ -1,5 +1,7 @@
 """PS-MT losses as pure functions: confidence-weighted CE (Conf-CE) on teacher pseudo-labels."""
 
+from typing import Optional
+
 import torch
 import torch.nn.functional as F
 
@@ -12,7 +14,10 @@ def ensemble_logits(logits_a: torch.Tensor, logits_b: torch.Tensor, gamma: float
 
 
 def conf_ce_loss(
-    student_logits: torch.Tensor, teacher_logits: torch.Tensor, threshold: float = 0.6
+    student_logits: torch.Tensor,
+    teacher_logits: torch.Tensor,
+    threshold: float = 0.6,
+    mask: Optional[torch.Tensor] = None,
 ) -> torch.Tensor:
     """Conf-CE of PS-MT (eq. 5 of the paper, `semi_ce_loss` of the official code).
 
@@ -25,6 +30,8 @@ def conf_ce_loss(
         student_logits: (N, K, H, W) student logits (with grad).
         teacher_logits: (N, K, H, W) teacher-ensemble logits (no grad needed; detached here).
         threshold: confidence threshold on w (0.6 in the paper: `semi_p_th`).
+        mask: (N, H, W) bool, the pixels to train on instead of w >= threshold (another
+            selection, `selection.py`); the loss is still their mean of w * CE.
     Returns:
         scalar tensor. With no confident pixel: a zero tensor (no graph), as the official code.
     """
@@ -37,7 +44,8 @@ def conf_ce_loss(
         logits = teacher_logits.detach()
         prob = F.softmax(logits.to(torch.promote_types(logits.dtype, torch.float32)), dim=1)
         weight, pseudo_label = prob.max(dim=1)  # (N, H, W) each
-        mask = weight >= threshold
+        if mask is None:
+            mask = weight >= threshold
     if not bool(mask.any()):
         return student_logits.new_zeros(())
     per_pixel = F.cross_entropy(student_logits, pseudo_label, reduction="none")  # (N, H, W)
