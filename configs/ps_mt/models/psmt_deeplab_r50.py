@@ -40,4 +40,6 @@ model = L(PSMT)(
     rampup_iters=1000,  # set by each config: 12 epochs (`ramp_up`) of unlabeled iterations
     rampup="cosine",  # ConsistencyWeight(ramp_type="cosine_rampup") in main.py
     teacher_period=100,  # set by each config: one epoch (teachers alternate per epoch)
+    conf_selection="threshold",  # the paper; "frequency": class-balanced (ps_mt/selection.py)
+    frequency_ratio=0.8,  # used by "frequency" only
 )

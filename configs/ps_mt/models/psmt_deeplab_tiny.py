@@ -41,4 +41,6 @@ model = L(PSMT)(
     rampup_iters=100,
     rampup="cosine",
     teacher_period=10,
+    conf_selection="threshold",
+    frequency_ratio=0.8,
 )
