@@ -15,4 +15,7 @@ from .demo_cpu import dataloader, datasets, lr_multiplier, model, optimizer, tra
 
 _tiny.roi_heads.num_classes = model.student.roi_heads.num_classes  # read from the labeled split
 model.student = _tiny
+# the engine's defaults, named so that the comparison above is a checked override
+model.update_student_bn_on_unlabeled = False
+train.hooks[0].buffers = "ema"
 train.output_dir = "./output/soft_teacher/demo_cpu_bn"
