@@ -232,13 +232,18 @@ class PseudoLabelCascadeROIHeads(PseudoLabelBoxBranch, CascadeROIHeads):
         return self._run_stage(features, proposals, stage)  # scales the gradient per stage
 
 
-def check_pseudo_label_roi_heads(detector: torch.nn.Module, method: str) -> None:
-    """A clear error, at model build time, when a method's student detector lacks the
-    pseudo-label methods (a plain `StandardROIHeads` / `CascadeROIHeads` in the config)."""
-    heads = getattr(detector, "roi_heads", None)
-    if not isinstance(heads, PseudoLabelBoxBranch):
+def require_student_part(detector: torch.nn.Module, attr: str, cls: type, method: str, needed: str):
+    """A clear error, at model build time, when `detector.<attr>` is not a `cls` (a plain
+    Detectron2 module in the config where a method needs the one with pseudo-label methods)."""
+    part = getattr(detector, attr, None)
+    if not isinstance(part, cls):
         raise TypeError(
-            f"{method}: model.student.roi_heads is {type(heads).__name__}; it must be "
-            "labeleff.modeling.PseudoLabelROIHeads or PseudoLabelCascadeROIHeads (the same "
-            "heads with the pseudo-label methods; set its _target_ in the config)"
+            f"{method}: model.student.{attr} is {type(part).__name__}; it must be {needed} (the "
+            "same module with the pseudo-label methods; set its _target_ in the config)"
         )
+
+
+def check_pseudo_label_roi_heads(detector: torch.nn.Module, method: str) -> None:
+    """`detector.roi_heads` must have the pseudo-label methods (see `require_student_part`)."""
+    needed = "labeleff.modeling.PseudoLabelROIHeads or PseudoLabelCascadeROIHeads"
+    require_student_part(detector, "roi_heads", PseudoLabelBoxBranch, method, needed)

@@ -16,6 +16,8 @@ from detectron2.modeling import PROPOSAL_GENERATOR_REGISTRY
 from detectron2.modeling.proposal_generator import RPN
 from detectron2.structures import Boxes, ImageList, Instances, pairwise_iou
 
+from .pseudo_label_roi_heads import require_student_part
+
 __all__ = ["PseudoLabelRPN", "weighted_objectness_loss", "check_pseudo_label_rpn"]
 
 # (objectness logits (M,), labels (M,) in {0, 1}, matched pseudo-box scores (M,) or None) -> (M,)
@@ -127,12 +129,6 @@ class PseudoLabelRPN(RPN):
 
 
 def check_pseudo_label_rpn(detector: torch.nn.Module, method: str) -> None:
-    """A clear error, at model build time, when a method's student detector has another
-    proposal generator than `PseudoLabelRPN` (a plain `RPN` in the config)."""
-    rpn = getattr(detector, "proposal_generator", None)
-    if not isinstance(rpn, PseudoLabelRPN):
-        raise TypeError(
-            f"{method}: model.student.proposal_generator is {type(rpn).__name__}; it must be "
-            "labeleff.modeling.PseudoLabelRPN (the RPN with the pseudo-label methods; set its "
-            "_target_ in the config)"
-        )
+    """`detector.proposal_generator` must be a `PseudoLabelRPN` (see `require_student_part`)."""
+    needed = "labeleff.modeling.PseudoLabelRPN"
+    require_student_part(detector, "proposal_generator", PseudoLabelRPN, method, needed)
