@@ -32,12 +32,19 @@ def _draw(image: np.ndarray, label: np.ndarray, metadata) -> np.ndarray:
 
 
 @torch.no_grad()
-def qualitative_rows(seed_dir: str, overrides: Sequence[str], max_images: int = 3) -> List:
+def qualitative_rows(
+    seed_dir: str,
+    overrides: Sequence[str],
+    max_images: int = 3,
+    ps_mt_overrides: Sequence[str] = (),
+) -> List:
     """[image | label | supervised | PS-MT ensemble] (H, 4W, 3) uint8 rows for the first
-    `max_images` validation images, from the two runs' `model_final.pth` under `seed_dir`."""
+    `max_images` validation images, from the two runs' `model_final.pth` under `seed_dir` (each
+    model built as it was trained: `ps_mt_overrides` for the PS-MT run)."""
     models, cfg = {}, None
     for run in ("supervised", "ps_mt"):
-        cfg = load_config(CONFIGS[run], list(overrides))
+        extra = list(ps_mt_overrides) if run == "ps_mt" else []
+        cfg = load_config(CONFIGS[run], [*overrides, *extra])
         register_datasets(cfg)
         model = load_model(cfg, os.path.join(seed_dir, run, "model_final.pth"))
         models[run] = model.evaluation_models()["teacher"] if run == "ps_mt" else model
@@ -72,7 +79,12 @@ def write_report_png(result: dict, output_dir: str, path: str, max_images: int =
     summary = result["summary"]
     seed = summary["seeds"][0]
     overrides = [f"dataloader.split_seed={seed}", *result["overrides"]]
-    rows = qualitative_rows(os.path.join(output_dir, f"seed{seed}"), overrides, max_images)
+    rows = qualitative_rows(
+        os.path.join(output_dir, f"seed{seed}"),
+        overrides,
+        max_images,
+        result.get("ps_mt_overrides", ()),
+    )
     fig, axes = plt.subplots(1 + len(rows), 1, figsize=(14, 4 + 3.5 * len(rows)), squeeze=False)
     ax = axes[0, 0]
     models = list(summary["models"])
