@@ -224,13 +224,17 @@ class PSMT(TeacherStudent):
             partner = torch.randperm(len(unlabeled))
             strong, targets = apply_cutmix([strong, targets], boxes, partner)
         logits = self._student_logits(strong, self.vat_unlabeled)
-        loss = conf_ce_loss(logits, targets, self.conf_threshold, self.select_pixels(targets))
+        mask = None  # "threshold": conf_ce_loss applies conf_threshold to its own weights
+        if self.conf_selection != "threshold":
+            with torch.no_grad():
+                mask = self.select_pixels(*F.softmax(targets.float(), dim=1).max(dim=1))
+        loss = conf_ce_loss(logits, targets, self.conf_threshold, mask)
         return {"loss_conf_ce": loss * ramp}
 
     @torch.no_grad()
-    def select_pixels(self, teacher_logits: torch.Tensor) -> torch.Tensor:
-        """(N, K, H, W) teacher logits -> (N, H, W) bool: the pixels Conf-CE trains on."""
-        confidence, pseudo = F.softmax(teacher_logits.float(), dim=1).max(dim=1)
+    def select_pixels(self, confidence: torch.Tensor, pseudo: torch.Tensor) -> torch.Tensor:
+        """Teacher max softmax and argmax (N, H, W) -> (N, H, W) bool: the pixels Conf-CE
+        trains on."""
         if self.conf_selection == "threshold":
             return threshold_selection(confidence, self.conf_threshold)
         counts = self.labeled_pixel_counts
@@ -249,7 +253,7 @@ class PSMT(TeacherStudent):
         storage.put_scalar(
             "unsup/confident_ratio", (confidence >= self.conf_threshold).float().mean().item()
         )
-        selected = self.select_pixels(targets)
+        selected = self.select_pixels(confidence, pseudo)
         storage.put_scalar("unsup/selected_ratio", selected.float().mean().item())
         num_classes = targets.shape[1]
         kept = torch.bincount(pseudo[selected], minlength=num_classes).float()
