@@ -33,15 +33,19 @@ def mean_std(values: Sequence[Optional[float]]) -> Dict[str, float]:
     return {"mean": statistics.mean(values), "std": std, "n": len(values)}
 
 
-def run_train_net(config_file: str, overrides: Sequence[str], output_dir: str) -> float:
+def run_train_net(
+    config_file: str, overrides: Sequence[str], output_dir: str, flags: Sequence[str] = ()
+) -> float:
     """Train `config_file` with tools/train_net.py in a subprocess (a fresh dataset catalog per
-    run; stdout + stderr in `output_dir/stdout.txt`). Returns the wall time in seconds; a failed
-    run is an error naming its log."""
+    run; stdout + stderr in `output_dir/stdout.txt`); `flags` go before the overrides
+    (`["--eval-only"]`: evaluate `train.init_checkpoint`, results in eval_results.json). Returns
+    the wall time in seconds; a failed run is an error naming its log."""
     cmd = [
         sys.executable,
         os.path.join(REPO, "tools", "train_net.py"),
         "--config-file",
         config_file,
+        *flags,
         *overrides,
         f"train.output_dir={output_dir}",
     ]

@@ -28,8 +28,10 @@ fi
 pip_ "setuptools<81" wheel
 if ! "$PY" -c "import torch, torchvision, sys; sys.exit(0 if tuple(map(int, torch.__version__.split('.')[:2])) >= (2, 1) else 1)" 2>/dev/null; then
   echo "[setup] installing $TORCH_SPEC"
+  # torch asks for setuptools>=77 and would otherwise pull a release without pkg_resources
+  # (Detectron2's model_zoo imports it): keep the cap in the same resolution.
   # shellcheck disable=SC2086
-  pip_ $TORCH_SPEC
+  pip_ $TORCH_SPEC "setuptools<81"
 fi
 
 # Detectron2's own runtime needs (its wheel is installed without deps below).

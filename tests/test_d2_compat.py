@@ -452,3 +452,14 @@ def test_report_names_version_path_and_kind(capsys):
     out = capsys.readouterr().out
     assert f"detectron2 {detectron2.__version__} @ {D2_DIR}" in out
     assert ("native" if NATIVE else "pure-PyTorch fallback") in out
+
+
+def test_detectron2_model_zoo_imports_and_resolves_a_lazy_config():
+    """model_zoo imports pkg_resources: the set-up keeps a setuptools that still has it (torch's
+    own requirement would pull one without), and the RefineDet throughput benchmark builds
+    RetinaNet R50-FPN from the zoo's LazyConfig."""
+    from detectron2 import model_zoo
+
+    cfg = model_zoo.get_config("COCO-Detection/retinanet_R_50_FPN_1x.py")
+    assert cfg.model.num_classes == 80
+    assert cfg.model.head_in_features == ["p3", "p4", "p5", "p6", "p7"]

@@ -58,6 +58,13 @@ def test_train_then_eval_only(tmp_path):
     )
     # the evaluator was built for the config's test set: one AP per demo class, by name
     assert set(res["bbox"]) >= {"AP", "AP50", "AP75"} | {f"AP-{c}" for c in DEMO_CLASSES}
+    # --eval-only leaves its results beside the run's files, which it does not touch
+    saved = json.load(open(os.path.join(out, "eval_results.json")))
+    assert saved["checkpoint"] == f"{out}/model_final.pth"
+    assert saved["results"]["bbox"]["AP-" + DEMO_CLASSES[0]] == pytest.approx(
+        res["bbox"]["AP-" + DEMO_CLASSES[0]], nan_ok=True
+    )
+    assert files <= set(os.listdir(out))
 
 
 def test_unknown_override_fails_before_training(tmp_path):

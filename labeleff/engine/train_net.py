@@ -6,6 +6,7 @@ Config contract (docs/CONTRIBUTING.md): `model`, `dataloader.{train,test,evaluat
 
 import argparse
 import inspect
+import json
 import logging
 import os
 import sys
@@ -267,8 +268,26 @@ def main(args):
         model.to(cfg.train.device)
         model = _ddp(cfg, model)
         AtomicCheckpointer(model).load(cfg.train.init_checkpoint)
-        return do_test(cfg, model)
+        results = do_test(cfg, model)
+        if comm.is_main_process():
+            write_eval_results(cfg.train.output_dir, cfg.train.init_checkpoint, results)
+        return results
     return do_train(args, cfg)
+
+
+EVAL_RESULTS = "eval_results.json"
+
+
+def write_eval_results(output_dir: str, checkpoint: str, results: dict) -> str:
+    """`--eval-only`: the results (with the checkpoint they come from) as
+    `<output_dir>/eval_results.json`, written atomically; training runs log theirs to
+    metrics.json instead. Returns the path."""
+    os.makedirs(output_dir, exist_ok=True)
+    path = os.path.join(output_dir, EVAL_RESULTS)
+    with open(path + ".tmp", "w") as f:
+        json.dump({"checkpoint": checkpoint, "results": results}, f, indent=1, default=float)
+    os.replace(path + ".tmp", path)
+    return path
 
 
 def _main_process(args):

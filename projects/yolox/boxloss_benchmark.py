@@ -44,6 +44,21 @@ def summarize(runs: Dict[str, Dict[int, dict]]) -> Dict[str, dict]:
     return out
 
 
+RESULT = "result.json"
+
+
+def _finished(out: str, config_file: str, opts: List[str]):
+    """The bbox metrics of a finished run in `out` made with this config and these options."""
+    path = os.path.join(out, RESULT)
+    if not os.path.isfile(path):
+        return None
+    with open(path) as f:
+        done = json.load(f)
+    if done.get("config_file") != config_file or done.get("opts") != opts:
+        return None
+    return done["bbox"]
+
+
 def run_boxloss_benchmark(
     train: Callable[[str, List[str]], dict],
     config_file: str,
@@ -53,15 +68,24 @@ def run_boxloss_benchmark(
     overrides: Sequence[str] = (),
 ) -> Dict[str, Dict[int, dict]]:
     """`train(config_file, opts) -> results` (train_net's main) for every (loss, seed), in
-    `<output_dir>/<loss>/seed<k>`; returns the `runs` that `summarize` takes."""
+    `<output_dir>/<loss>/seed<k>`; returns the `runs` that `summarize` takes.
+
+    Each finished run leaves `result.json` (its config, options and final bbox metrics); a later
+    call with the same config and options reuses it instead of training again, so the losses can
+    be trained by separate processes and summarised together by one call."""
     runs = {}
     for loss in losses:
         runs[loss] = {}
         for seed in seeds:
             out = os.path.join(output_dir, loss, f"seed{seed}")
             opts = [f"model.box_loss={loss}", f"train.seed={seed}", f"train.output_dir={out}"]
-            results = train(config_file, [*opts, *overrides])
-            bbox = next(v for k, v in results.items() if k.endswith("bbox"))
+            opts = [*opts, *overrides]
+            bbox = _finished(out, config_file, opts)
+            if bbox is None:
+                results = train(config_file, opts)
+                bbox = next(v for k, v in results.items() if k.endswith("bbox"))
+                with open(os.path.join(out, RESULT), "w") as f:
+                    json.dump({"config_file": config_file, "opts": opts, "bbox": bbox}, f)
             runs[loss][seed] = {
                 "bbox": bbox,
                 "overlap": overlap_curve(os.path.join(out, "metrics.json")),

@@ -178,14 +178,16 @@ class YOLOX(nn.Module):
 
     @staticmethod
     def _log_positive_overlap(matched_iou: torch.Tensor, target_boxes: torch.Tensor) -> None:
-        """`yolox/pos_no_overlap(_small)` in the training metrics (diagnostics.py)."""
+        """`yolox/pos_no_overlap(_small)` in the training metrics (diagnostics.py): the logged
+        value is the logging iteration's own fraction, not the window median (a median of mostly
+        zero fractions is zero, hiding the batches where it happens)."""
         try:
             storage = get_event_storage()
         except AssertionError:  # no EventStorage: not inside a trainer
             return
         areas = (target_boxes[:, 2:] - target_boxes[:, :2]).clamp(min=0).prod(-1)
         for key, value in no_overlap_fractions(matched_iou, areas).items():
-            storage.put_scalar(f"yolox/{key}", value)
+            storage.put_scalar(f"yolox/{key}", value, smoothing_hint=False)
 
     def losses(self, cls_logits, obj_logits, box_deltas, pred_boxes, grid, strides, gt_instances):
         """SimOTA per image, then `yolox_losses` over the batch. Shapes: (N, A, K), (N, A),

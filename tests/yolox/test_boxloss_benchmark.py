@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from labeleff.projects.yolox.boxloss_benchmark import summarize
+from labeleff.projects.yolox.boxloss_benchmark import run_boxloss_benchmark, summarize
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -36,6 +36,27 @@ def test_summary_by_hand():
     assert s["yolox/pos_no_overlap_small"] == {"mean": None, "std": None, "n": 0}
     runs["iou"][2]["bbox"]["APs"] = float("nan")  # no small ground truth: left out of the mean
     assert summarize(runs)["iou"]["APs"] == {"mean": 0.0, "std": 0.0, "n": 1}
+
+
+def test_finished_runs_are_reused_only_with_the_same_options(tmp_path):
+    calls = []
+
+    def fake_train(config_file, opts):
+        calls.append(opts)
+        out = next(o.split("=", 1)[1] for o in opts if o.startswith("train.output_dir="))
+        os.makedirs(out, exist_ok=True)
+        with open(os.path.join(out, "metrics.json"), "w") as f:
+            f.write(json.dumps({"iteration": 0, "yolox/pos_no_overlap": 0.25}) + "\n")
+        return {"bbox": {"AP": float(len(calls))}}
+
+    args = (fake_train, "cfg.py", ["iou"], [1, 2], str(tmp_path))
+    first = run_boxloss_benchmark(*args, overrides=["train.max_iter=5"])
+    assert len(calls) == 2 and first["iou"][2]["bbox"]["AP"] == 2.0
+    again = run_boxloss_benchmark(*args, overrides=["train.max_iter=5"])
+    assert len(calls) == 2 and again == first  # reused, overlap curve read again
+    assert again["iou"][1]["overlap"]["yolox/pos_no_overlap"] == [0.25]
+    other = run_boxloss_benchmark(*args, overrides=["train.max_iter=6"])
+    assert len(calls) == 4 and other["iou"][1]["bbox"]["AP"] == 3.0
 
 
 @pytest.mark.slow
