@@ -8,9 +8,17 @@ pretraining on the same images, equal fine-tuning iterations; prints AP of each.
 import argparse
 import json
 import logging
+import os
 import sys
 
-from labeleff.projects.pretrain.benchmark import SETUPS, format_table, run_benchmark
+from labeleff.projects.pretrain.benchmark import (
+    SETUPS,
+    format_seed_table,
+    format_table,
+    run_benchmark,
+    run_seeds,
+    summarize_seeds,
+)
 
 
 def main(argv=None):
@@ -27,7 +35,12 @@ def main(argv=None):
     p.add_argument("--out-dir", default="./output/benchmark_pretrain")
     p.add_argument("--nice", type=int, default=10)
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="one seed (output directly in --out-dir)")
+    p.add_argument(
+        "--seeds",
+        help="several seeds, e.g. 1,2,3: each in <out-dir>/seed<k>; prints mean +- std and the "
+        "per-seed gain over scratch (finished fine-tunes are reused)",
+    )
     p.add_argument(
         "--reuse-pretrain",
         action="store_true",
@@ -40,6 +53,24 @@ def main(argv=None):
     )
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
+    if args.seeds:
+        per_seed = run_seeds(
+            [int(k) for k in args.seeds.split(",")],
+            args.out_dir,
+            data=args.data,
+            pretrain_iters=args.pretrain_iters,
+            finetune_iters=args.finetune_iters,
+            variants=tuple(args.variants.split(",")),
+            nice=args.nice,
+            threads=args.threads,
+            reuse_pretrain=args.reuse_pretrain,
+            finetune_overrides=args.finetune_opts,
+        )
+        summary = summarize_seeds(per_seed)
+        with open(os.path.join(args.out_dir, "summary.json"), "w") as f:
+            json.dump({"data": args.data, "summary": summary, "runs": per_seed}, f, indent=1)
+        print(format_seed_table(summary))
+        return 0
     results = run_benchmark(
         args.data,
         args.out_dir,

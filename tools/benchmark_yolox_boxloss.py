@@ -15,14 +15,19 @@ import os
 import torch
 
 import labeleff  # noqa: F401  # isort: skip
-from labeleff.engine.train_net import main, parse_args
+from labeleff.benchmarking import last_record_with, run_train_net
 from labeleff.projects.yolox.boxloss_benchmark import run_boxloss_benchmark, summarize
 
 DEFAULT = "configs/yolox/bccd_nano_cpu.py"
 
 
 def _train(config_file, opts):
-    return main(parse_args(["--config-file", config_file, *opts]))
+    """One run in its own train_net process (its own log file and dataset catalog); returns its
+    final evaluation as train_net's main does ({"bbox": {AP, APs, AP-<class>, ...}})."""
+    out = next(o.split("=", 1)[1] for o in opts if o.startswith("train.output_dir="))
+    run_train_net(config_file, opts, out)
+    record = last_record_with(os.path.join(out, "metrics.json"), "bbox/AP")
+    return {"bbox": {k[5:]: v for k, v in record.items() if k.startswith("bbox/")}}
 
 
 def _fmt(entry, key, scale=1.0):
@@ -42,6 +47,7 @@ if __name__ == "__main__":
     p.add_argument("opts", nargs=argparse.REMAINDER, default=[], help="config overrides key=value")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
+    os.environ["OMP_NUM_THREADS"] = str(a.threads)  # the training processes
     seeds = [int(s) for s in a.seeds.split(",")]
     runs = run_boxloss_benchmark(_train, a.config_file, a.losses, seeds, a.output_dir, a.opts)
     summary = summarize(runs)

@@ -13,7 +13,18 @@ import sys
 import time
 from typing import Dict, List, Optional, Sequence
 
-__all__ = ["SETUPS", "run_train_net", "last_metrics", "run_benchmark", "format_table"]
+from labeleff.benchmarking import finished_run, mean_std
+
+__all__ = [
+    "SETUPS",
+    "run_train_net",
+    "last_metrics",
+    "run_benchmark",
+    "run_seeds",
+    "summarize_seeds",
+    "format_table",
+    "format_seed_table",
+]
 
 logger = logging.getLogger(__name__)
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -115,24 +126,32 @@ def run_benchmark(
             if not os.path.isfile(init):
                 raise RuntimeError(f"pretraining wrote no {init}")
         ft_dir = os.path.join(out_dir, f"finetune_{variant}")
-        res["finetune_s"] = round(
-            run_train_net(
-                setup["detector"],
-                [
-                    f"train.max_iter={finetune_iters}",
-                    f"train.output_dir={ft_dir}",
-                    f"train.init_checkpoint={init}",
-                    f"train.seed={seed}",
-                    "train.eval_period=0",
-                    "train.vis_period=0",
-                    f"train.checkpointer.period={finetune_iters}",
-                    *finetune_overrides,
-                ],
-                os.path.join(out_dir, f"finetune_{variant}.log"),
-                nice,
-                threads,
-            ),
-            1,
+        # a finished fine-tune is reused unless its init was just pretrained again
+        reuse = "pretrain_s" not in res and finished_run(
+            os.path.join(ft_dir, "metrics.json"), "bbox/AP", finetune_iters
+        )
+        res["finetune_s"] = (
+            None
+            if reuse
+            else round(
+                run_train_net(
+                    setup["detector"],
+                    [
+                        f"train.max_iter={finetune_iters}",
+                        f"train.output_dir={ft_dir}",
+                        f"train.init_checkpoint={init}",
+                        f"train.seed={seed}",
+                        "train.eval_period=0",
+                        "train.vis_period=0",
+                        f"train.checkpointer.period={finetune_iters}",
+                        *finetune_overrides,
+                    ],
+                    os.path.join(out_dir, f"finetune_{variant}.log"),
+                    nice,
+                    threads,
+                ),
+                1,
+            )
         )
         row = last_metrics(ft_dir, "bbox/AP") or {}
         res.update({k: row.get(f"bbox/{k}") for k in ("AP", "AP50", "AP75")})
@@ -151,6 +170,49 @@ def run_benchmark(
                 indent=1,
             )
     return results
+
+
+def run_seeds(seeds: Sequence[int], out_dir: str, **kwargs) -> Dict[int, Dict[str, Dict]]:
+    """`run_benchmark` once per seed (pretraining and fine-tuning seed), in `<out_dir>/seed<k>`."""
+    return {
+        seed: run_benchmark(out_dir=os.path.join(out_dir, f"seed{seed}"), seed=seed, **kwargs)
+        for seed in seeds
+    }
+
+
+def summarize_seeds(per_seed: Dict[int, Dict[str, Dict]]) -> Dict[str, Dict]:
+    """{variant: {AP/AP50/AP75: {mean, std, n}, "AP_per_seed": [...], "AP_gain_vs_scratch":
+    {mean, std, n} of the per-seed differences (same seed) to the "scratch" init}}."""
+    variants = list(next(iter(per_seed.values()))) if per_seed else []
+    out = {}
+    for v in variants:
+        rows = [r[v] for r in per_seed.values() if v in r]
+        entry = {m: mean_std([r.get(m) for r in rows]) for m in ("AP", "AP50", "AP75")}
+        entry["AP_per_seed"] = [r.get("AP") for r in rows]
+        if v != "scratch" and all("scratch" in r for r in per_seed.values()):
+            gains = [
+                r[v]["AP"] - r["scratch"]["AP"]
+                for r in per_seed.values()
+                if r[v].get("AP") is not None and r["scratch"].get("AP") is not None
+            ]
+            entry["AP_gain_vs_scratch"] = mean_std(gains)
+        out[v] = entry
+    return out
+
+
+def format_seed_table(summary: Dict[str, Dict]) -> str:
+    def f(m):
+        return "-" if not m or m["mean"] is None else f"{m['mean']:.2f} +- {m['std']:.2f}"
+
+    lines = [
+        "| init | AP | AP50 | AP75 | AP - scratch AP (same seed) | AP per seed |",
+        "|---|---|---|---|---|---|",
+    ]
+    for v, e in summary.items():
+        per = ", ".join("-" if a is None else f"{a:.2f}" for a in e["AP_per_seed"])
+        gain = f(e.get("AP_gain_vs_scratch"))
+        lines.append(f"| {v} | {f(e['AP'])} | {f(e['AP50'])} | {f(e['AP75'])} | {gain} | {per} |")
+    return "\n".join(lines)
 
 
 def format_table(results: Dict[str, Dict]) -> str:

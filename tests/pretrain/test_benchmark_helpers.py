@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from labeleff.projects.pretrain.benchmark import format_table, last_metrics
 
 
@@ -22,3 +24,66 @@ def test_last_metrics_picks_last_row_with_key(tmp_path):
 def test_format_table():
     table = format_table({"scratch": {"AP": 1.234, "AP50": None, "AP75": 0.5, "finetune_s": 9}})
     assert "| scratch | 1.23 | - | 0.50 | - | 9 |" in table
+
+
+def test_seed_summary_and_same_seed_gain_by_hand():
+    import statistics
+
+    from labeleff.projects.pretrain.benchmark import format_seed_table, summarize_seeds
+
+    per_seed = {
+        1: {"scratch": {"AP": 40.0, "AP50": 80.0}, "fgbg": {"AP": 43.0, "AP50": 82.0}},
+        2: {"scratch": {"AP": 30.0, "AP50": 70.0}, "fgbg": {"AP": 31.0, "AP50": None}},
+    }
+    s = summarize_seeds(per_seed)
+    assert s["scratch"]["AP"]["mean"] == 35.0 and "AP_gain_vs_scratch" not in s["scratch"]
+    # gains pair each seed with its own scratch run: +3, +1 (not 37 - 35)
+    assert s["fgbg"]["AP_gain_vs_scratch"]["mean"] == 2.0
+    assert s["fgbg"]["AP_gain_vs_scratch"]["std"] == statistics.stdev([3.0, 1.0])
+    assert s["fgbg"]["AP50"] == {"mean": 82.0, "std": 0.0, "n": 1}  # a missing value left out
+    assert s["fgbg"]["AP_per_seed"] == [43.0, 31.0]
+    assert "| fgbg | 37.00 +- 8.49 |" in format_seed_table(s)
+
+
+@pytest.mark.slow
+def test_benchmark_two_seeds_end_to_end_then_reused(tmp_path):
+    """tools/benchmark_pretrain.py --seeds on the demo set, 2 iterations: every seed's table row
+    is its own fine-tune's final AP; a second call with --reuse-pretrain trains nothing."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    out = tmp_path / "bench"
+    cmd = [
+        sys.executable,
+        os.path.join(repo, "tools/benchmark_pretrain.py"),
+        "--data",
+        "demo",
+        "--seeds",
+        "1,2",
+        "--variants",
+        "scratch,fgbg",
+        "--pretrain-iters",
+        "2",
+        "--finetune-iters",
+        "2",
+        "--nice",
+        "0",
+        "--out-dir",
+        str(out),
+        "dataloader.train.total_batch_size=2",
+    ]
+    p = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, timeout=1200)
+    assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-3000:]
+    data = json.load(open(out / "summary.json"))
+    for seed in ("1", "2"):
+        for variant in ("scratch", "fgbg"):
+            final = last_metrics(str(out / f"seed{seed}" / f"finetune_{variant}"), "bbox/AP")
+            assert data["runs"][seed][variant]["AP"] == pytest.approx(final["bbox/AP"], nan_ok=True)
+    assert os.path.isfile(out / "seed1" / "pretrain_fgbg" / "backbone_export.pth")
+    again = subprocess.run([*cmd, "--reuse-pretrain"], cwd=repo, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr[-3000:]
+    rerun = json.load(open(out / "seed2" / "results.json"))["results"]
+    assert all(r["finetune_s"] is None and "pretrain_s" not in r for r in rerun.values())
