@@ -6,7 +6,8 @@
                   each seed on BCCD (default) or any VOC folder; prints AP / AP50 / AP_small /
                   per-class AP (mean +- std), RefineDet's multi-scale + flip (box voting) AP, the
                   AP ratios, and each trained detector's CPU images/s at batch 1 (1 / median of
-                  --timed calls after --warmup, measured after training, in this process);
+                  --timed calls x --rounds interleaved blocks, after training, in this
+                  process);
                   writes <output-dir>/summary.json.
   vgg-throughput: images/s of RefineDet320 (full-width VGG16) vs Detectron2's RetinaNet R50-FPN
                   at the same input size, random weights.
@@ -60,6 +61,9 @@ def parse_args(argv=None):
     )
     p.add_argument("--timed", type=int, default=20, help="timed calls per detector (median)")
     p.add_argument("--warmup", type=int, default=3, help="untimed calls before timing")
+    p.add_argument(
+        "--rounds", type=int, default=5, help="compare: interleaved timing blocks per detector"
+    )
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (all runs)")
     p.add_argument("--output-dir", default="./output/benchmark_refinedet")
     p.add_argument("--size", type=int, default=320, help="vgg-throughput: square input side")
@@ -110,7 +114,7 @@ def compare(args):
     throughput = None
     if not args.no_throughput:
         throughput = measure_throughput(
-            checkpoints, data, num_classes, warmup=args.warmup, iters=args.timed
+            checkpoints, data, num_classes, args.warmup, args.timed, rounds=args.rounds
         )
     summary = summarize(runs, throughput)
     summary.update(seeds=seeds, iters=args.iters, data=args.voc_root or "BCCD")

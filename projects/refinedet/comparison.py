@@ -32,6 +32,7 @@ __all__ = [
     "run_comparison",
     "summarize",
     "median_images_per_second",
+    "interleaved_images_per_second",
     "measure_throughput",
     "format_table",
 ]
@@ -152,13 +153,8 @@ def summarize(runs: Dict[int, Dict[str, dict]], throughput: Optional[Dict[str, d
     return out
 
 
-def median_images_per_second(
-    model: Callable, batches: Sequence[List[Dict]], warmup: int, iters: int
-) -> Dict[str, float]:
-    """Batch-1 throughput as 1 / median time of `iters` timed calls after `warmup` untimed ones,
-    cycling through `batches` (each a one-image list as Detectron2 models take)."""
-    if iters < 1 or not batches:
-        raise ValueError("need at least one timed call and one input batch")
+def _timed_calls(model: Callable, batches: Sequence[List[Dict]], warmup: int, iters: int):
+    """Seconds of each of `iters` calls after `warmup` untimed ones, cycling through `batches`."""
     times = []
     with torch.no_grad():
         for i in range(warmup + iters):
@@ -167,8 +163,41 @@ def median_images_per_second(
             model(batch)
             if i >= warmup:
                 times.append(time.perf_counter() - t0)
+    return times
+
+
+def _rate(times: List[float]) -> Dict[str, float]:
     median = statistics.median(times)
-    return {"images_per_s": 1.0 / median, "median_s": median, "timed_calls": iters}
+    return {"images_per_s": 1.0 / median, "median_s": median, "timed_calls": len(times)}
+
+
+def median_images_per_second(
+    model: Callable, batches: Sequence[List[Dict]], warmup: int, iters: int
+) -> Dict[str, float]:
+    """Batch-1 throughput as 1 / median time of `iters` timed calls after `warmup` untimed ones,
+    cycling through `batches` (each a one-image list as Detectron2 models take)."""
+    if iters < 1 or not batches:
+        raise ValueError("need at least one timed call and one input batch")
+    return _rate(_timed_calls(model, batches, warmup, iters))
+
+
+def interleaved_images_per_second(
+    models: Dict[str, Callable],
+    batches: Dict[str, Sequence[List[Dict]]],
+    warmup: int,
+    iters: int,
+    rounds: int,
+) -> Dict[str, Dict[str, float]]:
+    """`median_images_per_second` of several models measured in `rounds` alternating blocks of
+    `iters` calls (each block after `warmup` untimed calls), the median over all their calls: a
+    slow spell of the machine falls on every model, not on whichever was being timed."""
+    if iters < 1 or rounds < 1 or not all(batches.get(n) for n in models):
+        raise ValueError("need at least one round, one timed call and input batches per model")
+    times = {name: [] for name in models}
+    for _ in range(rounds):
+        for name, model in models.items():
+            times[name] += _timed_calls(model, batches[name], warmup, iters)
+    return {name: {**_rate(t), "rounds": rounds} for name, t in times.items()}
 
 
 def measure_throughput(
@@ -178,17 +207,18 @@ def measure_throughput(
     warmup: int = 3,
     iters: int = 20,
     num_images: int = 8,
+    rounds: int = 5,
 ) -> Dict[str, dict]:
     """Full inference (pre-processing, network, decoding, NMS, rescaling) of each trained
     detector {name: model_final.pth} in eval mode on the first `num_images` images of its
     config's test loader (RefineDet warps them itself, the Detectron2 detectors get them warped
     by their mapper: the same 320 x 320 network input), batch 1, in this process and with its
-    torch threads."""
+    torch threads; `rounds` interleaved blocks of `iters` timed calls per detector."""
     from labeleff.checkpoint import AtomicCheckpointer
     from labeleff.config import load_config
     from labeleff.data import register_datasets
 
-    out = {}
+    models, batches = {}, {}
     for name, checkpoint in checkpoints.items():
         config, classes_key = DETECTORS[name]
         opts = [*data, "train.device=cpu"]
@@ -196,14 +226,15 @@ def measure_throughput(
             opts.append(f"{classes_key}={num_classes}")
         cfg = load_config(config, opts)
         register_datasets(cfg)
-        model = instantiate(cfg.model).eval()
-        AtomicCheckpointer(model).load(checkpoint)
-        batches = []
+        models[name] = instantiate(cfg.model).eval()
+        AtomicCheckpointer(models[name]).load(checkpoint)
+        batches[name] = []
         for batch in instantiate(cfg.dataloader.test):
-            batches.append(batch)
-            if len(batches) == num_images:
+            batches[name].append(batch)
+            if len(batches[name]) == num_images:
                 break
-        out[name] = median_images_per_second(model, batches, warmup, iters)
+    out = interleaved_images_per_second(models, batches, warmup, iters, rounds)
+    for name in out:
         out[name]["threads"] = torch.get_num_threads()
     return out
 

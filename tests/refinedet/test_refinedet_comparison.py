@@ -128,6 +128,30 @@ def test_throughput_is_one_over_the_median_call(monkeypatch):
         median_images_per_second(model, [], warmup=0, iters=1)
 
 
+def test_interleaved_timing_alternates_blocks_and_takes_the_median_of_all(monkeypatch):
+    clock = {"t": 0.0}
+    order = []
+
+    def fake(name, durations):
+        it = iter(durations)
+
+        def model(batch):
+            order.append(name)
+            clock["t"] += next(it)
+
+        return model
+
+    monkeypatch.setattr(comparison.time, "perf_counter", lambda: clock["t"])
+    # a: warm-up 5, then 1, 2 | warm-up 5, then 3, 10 ; b: always 0.5 except a slow 9
+    models = {"a": fake("a", [5, 1, 2, 5, 3, 10]), "b": fake("b", [5, 0.5, 9, 5, 0.5, 0.5])}
+    r = comparison.interleaved_images_per_second(
+        models, {"a": [[{}]], "b": [[{}]]}, warmup=1, iters=2, rounds=2
+    )
+    assert order == ["a"] * 3 + ["b"] * 3 + ["a"] * 3 + ["b"] * 3
+    assert r["a"]["median_s"] == 2.5 and r["a"]["timed_calls"] == 4  # median of 1, 2, 3, 10
+    assert r["b"]["images_per_s"] == 2.0 and r["b"]["rounds"] == 2
+
+
 @pytest.mark.slow
 def test_benchmark_end_to_end_on_a_tiny_voc_copy(shared_data, tmp_path):
     bccd = os.path.join(shared_data, "bccd")
@@ -156,6 +180,8 @@ def test_benchmark_end_to_end_on_a_tiny_voc_copy(shared_data, tmp_path):
         "2",
         "--warmup",
         "0",
+        "--rounds",
+        "2",
         "--output-dir",
         str(out),
         "dataloader.train.total_batch_size=2",
@@ -170,6 +196,6 @@ def test_benchmark_end_to_end_on_a_tiny_voc_copy(shared_data, tmp_path):
         rows = [json.loads(line) for line in open(out / "seed1" / name / "metrics.json")]
         final = [r for r in rows if "bbox/AP" in r][-1]
         assert per_seed[name]["AP"] == pytest.approx(final["bbox/AP"], nan_ok=True)
-        assert data["summary"]["throughput"][name]["timed_calls"] == 2
+        assert data["summary"]["throughput"][name]["timed_calls"] == 2 * 2  # --timed x --rounds
     assert os.path.isfile(out / "seed1" / "refinedet" / MULTISCALE / "eval_results.json")
     assert "images/s" in p.stdout
