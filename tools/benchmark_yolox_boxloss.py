@@ -27,7 +27,10 @@ def _train(config_file, opts):
     out = next(o.split("=", 1)[1] for o in opts if o.startswith("train.output_dir="))
     run_train_net(config_file, opts, out)
     record = last_record_with(os.path.join(out, "metrics.json"), "bbox/AP")
-    return {"bbox": {k[5:]: v for k, v in record.items() if k.startswith("bbox/")}}
+    # the evaluated model's task prefix: "ema/bbox" (YOLOX's EMA model) or "bbox"
+    task = next(k for k in record if k.endswith("bbox/AP"))[: -len("/AP")]
+    n = len(task) + 1
+    return {"bbox": {k[n:]: v for k, v in record.items() if k.startswith(task + "/")}}
 
 
 def _fmt(entry, key, scale=1.0):
