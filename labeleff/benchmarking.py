@@ -15,6 +15,7 @@ __all__ = [
     "mean_std",
     "run_train_net",
     "last_record_with",
+    "task_metrics",
     "one_evaluation_overrides",
     "finished_run",
     "write_summary",
@@ -74,6 +75,14 @@ def last_record_with(metrics_json: str, suffix: str) -> Dict[str, float]:
     if not last:
         raise ValueError(f"{metrics_json}: no evaluation record ({suffix}) found")
     return last
+
+
+def task_metrics(record: Dict[str, float], task: str = "bbox") -> Dict[str, float]:
+    """The metrics of one evaluation task in a metrics.json record, without their prefix: the
+    record's first "<task>/AP" key names it, with any model prefix ("bbox/..." of a plain
+    detector, "ema/bbox/..." of YOLOX's EMA model); {"AP": ..., "AP50": ..., "AP-<class>": ...}."""
+    prefix = next(k for k in record if k.endswith(f"{task}/AP"))[: -len("AP")]
+    return {k[len(prefix) :]: v for k, v in record.items() if k.startswith(prefix)}
 
 
 def one_evaluation_overrides(iters: int) -> List[str]:

@@ -52,3 +52,13 @@ def test_one_evaluation_overrides_and_summary(tmp_path):
     ]
     path = write_summary(str(tmp_path / "out"), {"a": [1, 2]})
     assert json.loads(open(path).read()) == {"a": [1, 2]}
+
+
+def test_task_metrics_strips_the_task_and_model_prefix():
+    from labeleff.benchmarking import task_metrics
+
+    plain = {"iteration": 9, "bbox/AP": 1.0, "bbox/AP-a": 2.0, "total_loss": 3.0}
+    assert task_metrics(plain) == {"AP": 1.0, "AP-a": 2.0}
+    ema = {"ema/bbox/AP": 4.0, "ema/bbox/APs": 5.0, "lr": 0.1}
+    assert task_metrics(ema) == {"AP": 4.0, "APs": 5.0}
+    assert task_metrics({"sem_seg/mIoU": 1.0, "segm/AP": 6.0}, "segm") == {"AP": 6.0}

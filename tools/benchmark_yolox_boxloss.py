@@ -15,7 +15,7 @@ import os
 import torch
 
 import labeleff  # noqa: F401  # isort: skip
-from labeleff.benchmarking import last_record_with, run_train_net
+from labeleff.benchmarking import last_record_with, run_train_net, task_metrics
 from labeleff.projects.yolox.boxloss_benchmark import run_boxloss_benchmark, summarize
 
 DEFAULT = "configs/yolox/bccd_nano_cpu.py"
@@ -27,10 +27,7 @@ def _train(config_file, opts):
     out = next(o.split("=", 1)[1] for o in opts if o.startswith("train.output_dir="))
     run_train_net(config_file, opts, out)
     record = last_record_with(os.path.join(out, "metrics.json"), "bbox/AP")
-    # the evaluated model's task prefix: "ema/bbox" (YOLOX's EMA model) or "bbox"
-    task = next(k for k in record if k.endswith("bbox/AP"))[: -len("/AP")]
-    n = len(task) + 1
-    return {"bbox": {k[n:]: v for k, v in record.items() if k.startswith(task + "/")}}
+    return {"bbox": task_metrics(record)}  # YOLOX logs its EMA model as ema/bbox/...
 
 
 def _fmt(entry, key, scale=1.0):

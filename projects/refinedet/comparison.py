@@ -23,6 +23,7 @@ from labeleff.benchmarking import (
     mean_std,
     one_evaluation_overrides,
     run_train_net,
+    task_metrics,
 )
 
 __all__ = [
@@ -71,10 +72,6 @@ def data_overrides(voc_root: Optional[str] = None, classes: Optional[Sequence[st
     return out, len(classes)
 
 
-def _bbox(record: Dict[str, float], prefix: str = "bbox/") -> Dict[str, float]:
-    return {k[len(prefix) :]: v for k, v in record.items() if k.startswith(prefix)}
-
-
 def run_comparison(
     seeds: Sequence[int],
     iters: int,
@@ -102,14 +99,15 @@ def run_comparison(
             opts = [*data, *one_evaluation_overrides(iters), f"train.seed={seed}", *extra]
             if num_classes is not None:
                 opts.append(f"{classes_key}={num_classes}")
-            if not finished_run(metrics_json, "bbox/AP", iters):
+            trained = not finished_run(metrics_json, "bbox/AP", iters)
+            if trained:
                 run(config, opts, out)
-            runs[seed][name] = _bbox(last_record_with(metrics_json, "bbox/AP"))
+            runs[seed][name] = task_metrics(last_record_with(metrics_json, "bbox/AP"))
             if name == "refinedet" and multiscale:
                 ms_out = os.path.join(out, MULTISCALE)
                 ms_json = os.path.join(ms_out, "eval_results.json")
                 checkpoint = os.path.join(out, "model_final.pth")
-                if not os.path.isfile(ms_json):
+                if trained or not os.path.isfile(ms_json):  # a new model_final: test it again
                     ms_opts = [*opts, f"train.init_checkpoint={checkpoint}"]
                     run(config, [*ms_opts, "model.multiscale_test=True"], ms_out, ["--eval-only"])
                 with open(ms_json) as f:

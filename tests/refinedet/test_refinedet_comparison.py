@@ -89,9 +89,13 @@ def test_runs_per_seed_and_detector_are_made_once_and_reused(tmp_path):
         assert f"{DETECTORS[name][1]}=2" in opts and "datasets.train.voc_root=/v" in opts
         assert {"train.max_iter=7", "train.eval_period=7"} <= set(opts)
     assert run_comparison([1, 2], 7, str(tmp_path), **kw) == runs and len(calls) == 8
-    # another length is another run
-    run_comparison([1], 9, str(tmp_path), multiscale=False, **kw)
-    assert len(calls) == 11
+    # another length is another run, and its new model_final is tested at multiple scales again
+    run_comparison([1], 9, str(tmp_path), **kw)
+    assert len(calls) == 12
+    assert [os.path.basename(c[2]) for c in calls[8:]] == ["refinedet", MULTISCALE] + [
+        "retinanet",
+        "faster_rcnn",
+    ]
     with pytest.raises(KeyError, match="unknown detector"):
         run_comparison([1], 7, str(tmp_path), detectors=["ssd"], run=run)
 
