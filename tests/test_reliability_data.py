@@ -183,7 +183,11 @@ def test_every_loader_dataset_of_a_semi_supervised_config_is_checked():
     cfg = load_config(os.path.join(REPO, "configs/soft_teacher/demo_cpu.py"), [])
     register_datasets(cfg)
     names = dataset_names_in(cfg.dataloader)
-    assert sorted(names) == ["demo_train.1@10", "demo_train.1@10-unlabeled", "demo_val"]
+    assert sorted(names) == [
+        "demo_clear_train.1@10",
+        "demo_clear_train.1@10-unlabeled",
+        "demo_clear_val",
+    ]
 
 
 def test_unreadable_unlabeled_images_are_replaced_by_a_deterministic_draw():

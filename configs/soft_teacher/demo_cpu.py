@@ -12,11 +12,11 @@ recipe measured on BCCD (bccd_10pct.py: per-class thresholds, unsup weight 1, st
 
 from detectron2.config import LazyCall as L
 
+from labeleff.data import register_demo_detection
 from labeleff.evaluation import COCOEvaluator
 from labeleff.projects.soft_teacher.data import register_demo_partial
 from labeleff.projects.teacher_student import PseudoLabelVisualizerHook
 
-from ..common.data.demo_detection import datasets as _demo_datasets
 from ..common.schedule import multistep
 from ..common.semi_supervised import detection_test_loader, train_loader, unlabeled_loader
 from .bccd_10pct import dataloader, detector, optimizer, train
@@ -28,17 +28,19 @@ for _key in ("dataset_name", "voc_root", "class_names", "coco_train_json", "coco
 del dataloader["coco_test_json"], dataloader["coco_test_images"]
 dataloader.percent = 10  # % of the demo train split labeled
 dataloader.seed = 1  # split seed
-_split = dict(percent="${dataloader.percent}", seed="${dataloader.seed}")
+dataloader.demo_variant = "clear"  # labeleff.data.demo: "clear" or "varied"
+_split = dict(
+    percent="${dataloader.percent}", seed="${dataloader.seed}", variant="${dataloader.demo_variant}"
+)
+_name = "demo_${dataloader.demo_variant}_train.${dataloader.seed}@${dataloader.percent}"
 datasets = dict(
-    labeled=L(register_demo_partial)(
-        name="demo_train.${dataloader.seed}@${dataloader.percent}", unlabeled=False, **_split
+    labeled=L(register_demo_partial)(name=_name, unlabeled=False, **_split),
+    unlabeled=L(register_demo_partial)(name=_name + "-unlabeled", unlabeled=True, **_split),
+    val=L(register_demo_detection)(
+        name="demo_${dataloader.demo_variant}_val",
+        split="val",
+        variant="${dataloader.demo_variant}",
     ),
-    unlabeled=L(register_demo_partial)(
-        name="demo_train.${dataloader.seed}@${dataloader.percent}-unlabeled",
-        unlabeled=True,
-        **_split,
-    ),
-    val=_demo_datasets["demo_val"],
 )
 _edge, _max = (128, 192), 320  # demo images are 160 x 160
 dataloader.train = train_loader("${datasets.labeled.name}", labeled_mapper(_edge, _max), 2, seed=0)

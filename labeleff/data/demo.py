@@ -3,6 +3,9 @@
 It lets the demo and the tests train offline: class = shape (circle, square, triangle), colour and
 size (about 12-70 px on 160x160 images) vary, backgrounds carry gradients, blobs and lines.
 A "fog" variant (I * t + A * (1 - t)) gives a domain shift for the adaptation demo.
+A "varied" variant (`varied_shapes.py`) makes each class look many ways (rotation, elongation,
+outline or striped fill, low contrast, unlabeled look-alike distractors), so that a few labeled
+images cover the classes less well.
 """
 
 import json
@@ -14,11 +17,17 @@ import cv2
 import numpy as np
 
 from .catalog import datasets_root, register_coco
+from .varied_shapes import draw_varied_image
 
 __all__ = ["DEMO_CLASSES", "make_demo_detection", "register_demo_detection", "apply_fog"]
 
 DEMO_CLASSES = ["circle", "square", "triangle"]
 SPLIT_SIZES = {"train": 240, "val": 60}
+VARIANTS = ("clear", "fog", "varied")
+# Bump a variant's version whenever its generator's output changes: the data are cached on disk
+# (with the semi-supervised split files beside them), and a new version gets a new folder instead
+# of silently reusing images made by older code.
+DATA_VERSIONS = {"clear": 1, "fog": 1, "varied": 1}
 SPLIT_SEEDS = {"train": 1, "val": 2}
 IMAGE_SIZE = (160, 160)  # (height, width)
 
@@ -65,12 +74,39 @@ def apply_fog(img: np.ndarray, transmission: float = 0.55, airlight: float = 210
     return np.clip(img * t + airlight * (1 - t), 0, 255).astype(np.uint8)
 
 
+def _annotation(ann_id: int, image_id: int, cls: int, box) -> dict:
+    """COCO annotation of an integer XYXY box of class index `cls`."""
+    return dict(
+        id=ann_id,
+        image_id=image_id,
+        category_id=cls + 1,
+        iscrowd=0,
+        bbox=[box[0], box[1], box[2] - box[0], box[3] - box[1]],
+        area=(box[2] - box[0]) * (box[3] - box[1]),
+    )
+
+
+def demo_folder(variant: str, root: str = None) -> str:
+    """`<root>/demo_<variant>` (version 1) or `demo_<variant>_v<N>`."""
+    version = DATA_VERSIONS[variant]
+    suffix = "" if version == 1 else f"_v{version}"
+    return os.path.join(root or datasets_root(), f"demo_{variant}{suffix}")
+
+
 def _make_split(out_dir: str, split: str, variant: str) -> dict:
     rng = np.random.default_rng(SPLIT_SEEDS[split])
     h, w = IMAGE_SIZE
     images, annotations = [], []
     os.makedirs(os.path.join(out_dir, split))
     for i in range(SPLIT_SIZES[split]):
+        if variant == "varied":
+            img, objects = draw_varied_image(rng, h, w, _background)
+            for cls, box in objects:
+                annotations.append(_annotation(len(annotations) + 1, i + 1, cls, box))
+            name = f"{i:05d}.jpg"
+            cv2.imwrite(os.path.join(out_dir, split, name), img, [cv2.IMWRITE_JPEG_QUALITY, 95])
+            images.append(dict(id=i + 1, file_name=name, height=h, width=w))
+            continue
         img = _background(rng, h, w)
         boxes = []
         for _ in range(int(rng.integers(1, 5))):
@@ -86,16 +122,7 @@ def _make_split(out_dir: str, split: str, variant: str) -> dict:
         for cls, box in boxes:
             color = tuple(int(v) for v in rng.integers(0, 256, 3))
             _draw(img, cls, box, color)
-            annotations.append(
-                dict(
-                    id=len(annotations) + 1,
-                    image_id=i + 1,
-                    category_id=cls + 1,
-                    iscrowd=0,
-                    bbox=[box[0], box[1], box[2] - box[0], box[3] - box[1]],
-                    area=(box[2] - box[0]) * (box[3] - box[1]),
-                )
-            )
+            annotations.append(_annotation(len(annotations) + 1, i + 1, cls, box))
         if variant == "fog":
             img = apply_fog(img)
         name = f"{i:05d}.jpg"
@@ -116,9 +143,9 @@ def make_demo_detection(split: str = "train", variant: str = "clear", root: str 
     """
     if split not in SPLIT_SIZES:
         raise ValueError(f"demo split must be one of {sorted(SPLIT_SIZES)}, got {split!r}")
-    if variant not in ("clear", "fog"):
-        raise ValueError(f"demo variant must be 'clear' or 'fog', got {variant!r}")
-    base = os.path.join(root or datasets_root(), f"demo_{variant}")
+    if variant not in VARIANTS:
+        raise ValueError(f"demo variant must be one of {VARIANTS}, got {variant!r}")
+    base = demo_folder(variant, root)
     json_file, image_root = os.path.join(base, f"{split}.json"), os.path.join(base, split)
     if not os.path.isfile(json_file):
         os.makedirs(base, exist_ok=True)

@@ -38,6 +38,8 @@ SETUPS = {
     # ImageNet EfficientNet-Lite0: the "scratch" variant is the plain-ImageNet baseline
     "bccd_lite0": dict(
         fgbg="configs/pretrain/fgbg_center_bccd_lite0_cpu.py",
+        # one center per class + background (= fgbg on a one-class set such as FloW)
+        fgbg_classes="configs/pretrain/fgbg_center_classes_bccd_lite0_cpu.py",
         patch="configs/pretrain/patch_pretext_bccd_lite0_cpu.py",
         detector="configs/pretrain/finetune_faster_rcnn_lite0_bccd_cpu.py",
     ),
@@ -104,6 +106,12 @@ def run_benchmark(
     reuse_pretrain: skip a pretraining whose `backbone_export.pth` is already in `out_dir`.
     finetune_overrides: extra `key=value` overrides of every fine-tuning run (e.g. optimizer.lr)."""
     setup = SETUPS[data]
+    unknown = [v for v in variants if v != "scratch" and v not in setup]
+    if unknown:
+        choices = ", ".join(["scratch", *[k for k in setup if k != "detector"]])
+        raise ValueError(
+            f"--variants {','.join(unknown)}: not a variant of --data {data} ({choices})"
+        )
     results = {}
     for variant in variants:
         res = {}

@@ -79,6 +79,11 @@ class BackboneClassifier(nn.Module):
         if not self.training:
             return logits
         labels = torch.as_tensor([int(d["label"]) for d in batched_inputs], device=logits.device)
+        if labels.numel() and int(labels.max()) >= logits.shape[1]:
+            raise ValueError(
+                f"crop label {int(labels.max())} needs model.num_classes > {int(labels.max())}, "
+                f"got {logits.shape[1]} (per-category crops: number of categories + 1)"
+            )
         return {
             "loss_cls": F.cross_entropy(logits, labels),
             "loss_center": self.center_loss_weight * self.center_loss(emb, labels),

@@ -55,9 +55,11 @@ def register_partial_split(
     return register_coco(name, paths[1] if unlabeled else paths[0], image_root)
 
 
-def register_demo_partial(name: str, percent: float, seed: int, unlabeled: bool) -> str:
-    """The project's synthetic demo `train` split (made once), `percent` % labeled."""
-    json_file, image_root = make_demo_detection("train")
+def register_demo_partial(
+    name: str, percent: float, seed: int, unlabeled: bool, variant: str = "clear"
+) -> str:
+    """The project's synthetic demo `train` split of `variant` (made once), `percent` % labeled."""
+    json_file, image_root = make_demo_detection("train", variant)
     return register_partial_split(name, json_file, image_root, percent, seed, unlabeled)
 
 
