@@ -45,6 +45,7 @@ SETUPS = {
     ),
     "demo": dict(
         fgbg="configs/pretrain/fgbg_center_demo_cpu.py",
+        fgbg_classes="configs/pretrain/fgbg_center_classes_demo_cpu.py",
         patch="configs/pretrain/patch_pretext_demo_cpu.py",
         detector="configs/baselines/faster_rcnn_demo_cpu.py",
     ),

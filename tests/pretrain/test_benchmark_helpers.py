@@ -3,6 +3,7 @@
 import json
 
 import pytest
+import torch
 
 from labeleff.projects.pretrain.benchmark import format_table, last_metrics
 
@@ -64,7 +65,7 @@ def test_benchmark_two_seeds_end_to_end_then_reused(tmp_path):
         "--seeds",
         "1,2",
         "--variants",
-        "scratch,fgbg",
+        "scratch,fgbg,fgbg_classes",
         "--pretrain-iters",
         "2",
         "--finetune-iters",
@@ -79,10 +80,16 @@ def test_benchmark_two_seeds_end_to_end_then_reused(tmp_path):
     assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-3000:]
     data = json.load(open(out / "summary.json"))
     for seed in ("1", "2"):
-        for variant in ("scratch", "fgbg"):
+        for variant in ("scratch", "fgbg", "fgbg_classes"):
             final = last_metrics(str(out / f"seed{seed}" / f"finetune_{variant}"), "bbox/AP")
             assert data["runs"][seed][variant]["AP"] == pytest.approx(final["bbox/AP"], nan_ok=True)
     assert os.path.isfile(out / "seed1" / "pretrain_fgbg" / "backbone_export.pth")
+    # one center per demo shape + background in the class-aware run, two (fg, bg) in the binary one
+    for variant, rows in (("fgbg", 2), ("fgbg_classes", 4)):
+        ckpt = torch.load(
+            out / "seed1" / f"pretrain_{variant}" / "model_final.pth", weights_only=False
+        )
+        assert ckpt["model"]["center_loss.centers"].shape[0] == rows
     again = subprocess.run([*cmd, "--reuse-pretrain"], cwd=repo, capture_output=True, text=True)
     assert again.returncode == 0, again.stderr[-3000:]
     rerun = json.load(open(out / "seed2" / "results.json"))["results"]
