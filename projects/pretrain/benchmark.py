@@ -27,6 +27,7 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+METRICS = ("AP", "AP50", "AP75", "APs")  # then the per-class APs ("AP-<class>") a run reports
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 SETUPS = {
@@ -163,7 +164,8 @@ def run_benchmark(
             )
         )
         row = last_metrics(ft_dir, "bbox/AP") or {}
-        res.update({k: row.get(f"bbox/{k}") for k in ("AP", "AP50", "AP75")})
+        res.update({k: row.get(f"bbox/{k}") for k in ("AP", "AP50", "AP75", "APs")})
+        res.update({k[len("bbox/") :]: v for k, v in row.items() if k.startswith("bbox/AP-")})
         results[variant] = res
         logger.info(f"{variant}: {res}")
         with open(os.path.join(out_dir, "results.json"), "w") as f:
@@ -190,13 +192,15 @@ def run_seeds(seeds: Sequence[int], out_dir: str, **kwargs) -> Dict[int, Dict[st
 
 
 def summarize_seeds(per_seed: Dict[int, Dict[str, Dict]]) -> Dict[str, Dict]:
-    """{variant: {AP/AP50/AP75: {mean, std, n}, "AP_per_seed": [...], "AP_gain_vs_scratch":
-    {mean, std, n} of the per-seed differences (same seed) to the "scratch" init}}."""
+    """{variant: {AP/AP50/AP75/APs/AP-<class>: {mean, std, n}, "AP_per_seed": [...],
+    "AP_gain_vs_scratch": {mean, std, n} of the per-seed differences (same seed) to the "scratch"
+    init}}; per-class keys are those any run reported."""
     variants = list(next(iter(per_seed.values()))) if per_seed else []
     out = {}
     for v in variants:
         rows = [r[v] for r in per_seed.values() if v in r]
-        entry = {m: mean_std([r.get(m) for r in rows]) for m in ("AP", "AP50", "AP75")}
+        classes = sorted({k for r in rows for k in r if k.startswith("AP-")})
+        entry = {m: mean_std([r.get(m) for r in rows]) for m in (*METRICS, *classes)}
         entry["AP_per_seed"] = [r.get("AP") for r in rows]
         if v != "scratch" and all("scratch" in r for r in per_seed.values()):
             gains = [
@@ -213,14 +217,17 @@ def format_seed_table(summary: Dict[str, Dict]) -> str:
     def f(m):
         return "-" if not m or m["mean"] is None else f"{m['mean']:.2f} +- {m['std']:.2f}"
 
+    classes = sorted({k for e in summary.values() for k in e if k.startswith("AP-")})
+    cols = [*METRICS, *classes]
+    head = " | ".join(c.replace("APs", "AP_small") for c in cols)
     lines = [
-        "| init | AP | AP50 | AP75 | AP - scratch AP (same seed) | AP per seed |",
-        "|---|---|---|---|---|---|",
+        f"| init | {head} | AP - scratch AP (same seed) | AP per seed |",
+        "|---|" + "---|" * (len(cols) + 2),
     ]
     for v, e in summary.items():
         per = ", ".join("-" if a is None else f"{a:.2f}" for a in e["AP_per_seed"])
         gain = f(e.get("AP_gain_vs_scratch"))
-        lines.append(f"| {v} | {f(e['AP'])} | {f(e['AP50'])} | {f(e['AP75'])} | {gain} | {per} |")
+        lines.append(f"| {v} | {' | '.join(f(e.get(c)) for c in cols)} | {gain} | {per} |")
     return "\n".join(lines)
 
 

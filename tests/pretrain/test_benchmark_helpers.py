@@ -44,6 +44,14 @@ def test_seed_summary_and_same_seed_gain_by_hand():
     assert s["fgbg"]["AP50"] == {"mean": 82.0, "std": 0.0, "n": 1}  # a missing value left out
     assert s["fgbg"]["AP_per_seed"] == [43.0, 31.0]
     assert "| fgbg | 37.00 +- 8.49 |" in format_seed_table(s)
+    # per-class APs: a column per class any run reported, mean +- std over the seeds that have it
+    per_seed[1]["fgbg"]["AP-WBC"], per_seed[2]["fgbg"]["AP-WBC"] = 50.0, 40.0
+    per_seed[1]["scratch"]["AP-WBC"] = 20.0
+    s = summarize_seeds(per_seed)
+    assert s["fgbg"]["AP-WBC"]["mean"] == 45.0 and s["scratch"]["AP-WBC"]["n"] == 1
+    table = format_seed_table(s).splitlines()
+    assert table[0].startswith("| init | AP | AP50 | AP75 | AP_small | AP-WBC |")
+    assert "| 45.00 +- 7.07 | 2.00 +- 1.41 |" in table[3]  # WBC, then the same-seed gain
 
 
 @pytest.mark.slow
