@@ -24,13 +24,20 @@ __all__ = [
 
 
 def soft_teacher_views(
-    short_edge: Tuple[int, int] = (400, 1200), max_size: int = 1333
+    short_edge: Tuple[int, int] = (400, 1200),
+    max_size: int = 1333,
+    translate: float = 0.1,
+    rotate: float = 30.0,
+    shear: float = 30.0,
 ) -> Dict[str, List[T.Augmentation]]:
     """`MultiViewDatasetMapper` views: "weak" (teacher: resize + flip) and "strong" (student:
-    resize + flip, colour and geometric ops, erasing), each resized independently."""
+    resize + flip, colour and geometric ops, erasing), each resized independently. The geometric
+    ranges (translate fraction, rotate / shear degrees) default to the paper's."""
     return {
         "weak": weak_view_augmentations(short_edge, max_size),
-        "strong": strong_view_augmentations(short_edge, max_size),
+        "strong": strong_view_augmentations(
+            short_edge, max_size, translate=translate, rotate=rotate, shear=shear
+        ),
     }
 
 

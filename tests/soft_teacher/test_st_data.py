@@ -66,3 +66,31 @@ def test_bccd_ten_percent_split(shared_data, tmp_path, monkeypatch):
     assert len(lab) == 20 and len(unl) == 185  # 205 train images
     assert {a["category_id"] for d in lab for a in d["annotations"]} <= {0, 1, 2}
     assert not {d["file_name"] for d in lab} & {d["file_name"] for d in unl}
+
+
+def _strong_box_aspects(draws=30, **geometric):
+    """Width / height of a 40 x 20 box after the strong view, over seeded draws."""
+    import detectron2.data.transforms as T
+    import numpy as np
+
+    augs = T.AugmentationList(soft_teacher_views((100, 100), 200, **geometric)["strong"])
+    out = []
+    for k in range(draws):
+        np.random.seed(k)
+        aug = T.AugInput(
+            np.full((100, 100, 3), 128, np.uint8), boxes=np.array([[20.0, 20, 60, 40]])
+        )
+        augs(aug)
+        x0, y0, x1, y1 = aug.boxes[0]
+        out.append((x1 - x0) / (y1 - y0))
+    return np.array(out)
+
+
+def test_strong_view_geometric_ranges_are_arguments():
+    """rotate = shear = translate = 0 leaves only resize + flip acting on boxes (aspect kept on
+    every draw); the paper's ranges change the aspect on some draws (rotation / shear loosen a
+    box)."""
+    import numpy as np
+
+    assert np.allclose(_strong_box_aspects(rotate=0.0, shear=0.0, translate=0.0), 2.0)
+    assert (np.abs(_strong_box_aspects() - 2.0) > 0.05).any()

@@ -26,10 +26,13 @@ def labeled_mapper(short_edge, max_size):
 
 def unlabeled_mapper(short_edge, max_size):
     """Weak view (teacher) = resize + flip; strong view (student) = resize + flip, a colour op and
-    a geometric op in random order, 1-5 erased squares."""
-    return L(MultiViewDatasetMapper)(
-        views=L(soft_teacher_views)(short_edge=short_edge, max_size=max_size), image_format="BGR"
+    a geometric op in random order, 1-5 erased squares. The geometric ranges are named here (the
+    paper's: translate 0.1 of the side, rotate and shear 30 degrees) so that overrides such as
+    `dataloader.unlabeled.mapper.views.rotate=0` are checked."""
+    views = L(soft_teacher_views)(
+        short_edge=short_edge, max_size=max_size, translate=0.1, rotate=30.0, shear=30.0
     )
+    return L(MultiViewDatasetMapper)(views=views, image_format="BGR")
 
 
 def voc_or_coco_split():
