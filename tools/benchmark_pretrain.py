@@ -31,7 +31,12 @@ def main(argv=None):
     )
     p.add_argument("--pretrain-iters", type=int, default=400)
     p.add_argument("--finetune-iters", type=int, default=1500)
-    p.add_argument("--variants", default="scratch,fgbg,patch")
+    p.add_argument(
+        "--variants",
+        default="scratch,fgbg,patch",
+        help="scratch (no pretraining: plain ImageNet for bccd_lite0), fgbg (binary fg/bg center "
+        "loss), fgbg_classes (one center per class + background), patch (patch pretext)",
+    )
     p.add_argument("--out-dir", default="./output/benchmark_pretrain")
     p.add_argument("--nice", type=int, default=10)
     p.add_argument("--threads", type=int, default=1)

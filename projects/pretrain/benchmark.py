@@ -108,7 +108,7 @@ def run_benchmark(
     reuse_pretrain: skip a pretraining whose `backbone_export.pth` is already in `out_dir`.
     finetune_overrides: extra `key=value` overrides of every fine-tuning run (e.g. optimizer.lr)."""
     setup = SETUPS[data]
-    unknown = [v for v in variants if v != "scratch" and v not in setup]
+    unknown = [v for v in variants if v != "scratch" and (v not in setup or v == "detector")]
     if unknown:
         choices = ", ".join(["scratch", *[k for k in setup if k != "detector"]])
         raise ValueError(

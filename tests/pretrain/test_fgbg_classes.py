@@ -55,4 +55,6 @@ def test_label_beyond_num_classes_names_the_key():
 def test_unknown_variant_lists_the_choices(tmp_path):
     with pytest.raises(ValueError, match="fgbg_classes"):
         run_benchmark("bccd_lite0", str(tmp_path), 1, 1, variants=("scratch", "fgbgg"))
+    with pytest.raises(ValueError, match="detector"):  # the fine-tune config is not a variant
+        run_benchmark("bccd_lite0", str(tmp_path), 1, 1, variants=("detector",))
     assert not os.listdir(tmp_path)  # nothing ran
