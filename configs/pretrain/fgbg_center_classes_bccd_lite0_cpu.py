@@ -20,7 +20,6 @@ from .fgbg_center_bccd_lite0_cpu import (  # noqa: F401 (datasets: registered by
 )
 
 dataloader.train.dataset.per_category = True
-model.num_classes = (
-    4  # background + RBC, WBC, Platelets (a larger crop label is an error naming it)
-)
+# background + RBC, WBC, Platelets (a larger crop label is an error naming it)
+model.num_classes = 4
 train.output_dir = "./output/pretrain_fgbg_center_classes_bccd_lite0_cpu"

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from .catalog import datasets_root, register_coco
-from .varied_shapes import draw_varied_image
+from .varied_shapes import box_iou, draw_varied_image
 
 __all__ = ["DEMO_CLASSES", "make_demo_detection", "register_demo_detection", "apply_fog"]
 
@@ -58,20 +58,33 @@ def _draw(img: np.ndarray, cls: int, box, color) -> None:
         cv2.fillPoly(img, [pts], color)
 
 
-def _iou(a, b) -> float:
-    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = iw * ih
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union
-
-
 def apply_fog(img: np.ndarray, transmission: float = 0.55, airlight: float = 210.0) -> np.ndarray:
     """Atmospheric scattering model I * t + A * (1 - t), with t decreasing towards the top of the
     image (farther away). img: (H, W, 3) uint8 -> (H, W, 3) uint8."""
     h = img.shape[0]
     t = transmission + (1 - transmission) * 0.5 * np.linspace(0, 1, h)[:, None, None]
     return np.clip(img * t + airlight * (1 - t), 0, 255).astype(np.uint8)
+
+
+def _draw_plain_image(rng: np.random.Generator, h: int, w: int, background):
+    """(h, w, 3) uint8 scene of the "clear" set: 1-4 axis-aligned shapes, boxes IoU < 0.2 apart, on
+    `background(rng, h, w)`; returns (image, [(class index, integer XYXY box)])."""
+    img = background(rng, h, w)
+    boxes = []
+    for _ in range(int(rng.integers(1, 5))):
+        for _try in range(20):
+            s = float(rng.uniform(12, 70))
+            ar = float(rng.uniform(0.7, 1.4))
+            bw, bh = min(s * ar, w - 2), min(s / ar, h - 2)
+            x0, y0 = float(rng.uniform(0, w - bw)), float(rng.uniform(0, h - bh))
+            box = [round(x0), round(y0), round(x0 + bw), round(y0 + bh)]
+            if all(box_iou(box, b[1]) < 0.2 for b in boxes):
+                boxes.append((int(rng.integers(0, len(DEMO_CLASSES))), box))
+                break
+    for cls, box in boxes:
+        color = tuple(int(v) for v in rng.integers(0, 256, 3))
+        _draw(img, cls, box, color)
+    return img, boxes
 
 
 def _annotation(ann_id: int, image_id: int, cls: int, box) -> dict:
@@ -98,30 +111,10 @@ def _make_split(out_dir: str, split: str, variant: str) -> dict:
     h, w = IMAGE_SIZE
     images, annotations = [], []
     os.makedirs(os.path.join(out_dir, split))
+    draw = draw_varied_image if variant == "varied" else _draw_plain_image
     for i in range(SPLIT_SIZES[split]):
-        if variant == "varied":
-            img, objects = draw_varied_image(rng, h, w, _background)
-            for cls, box in objects:
-                annotations.append(_annotation(len(annotations) + 1, i + 1, cls, box))
-            name = f"{i:05d}.jpg"
-            cv2.imwrite(os.path.join(out_dir, split, name), img, [cv2.IMWRITE_JPEG_QUALITY, 95])
-            images.append(dict(id=i + 1, file_name=name, height=h, width=w))
-            continue
-        img = _background(rng, h, w)
-        boxes = []
-        for _ in range(int(rng.integers(1, 5))):
-            for _try in range(20):
-                s = float(rng.uniform(12, 70))
-                ar = float(rng.uniform(0.7, 1.4))
-                bw, bh = min(s * ar, w - 2), min(s / ar, h - 2)
-                x0, y0 = float(rng.uniform(0, w - bw)), float(rng.uniform(0, h - bh))
-                box = [round(x0), round(y0), round(x0 + bw), round(y0 + bh)]
-                if all(_iou(box, b[1]) < 0.2 for b in boxes):
-                    boxes.append((int(rng.integers(0, len(DEMO_CLASSES))), box))
-                    break
-        for cls, box in boxes:
-            color = tuple(int(v) for v in rng.integers(0, 256, 3))
-            _draw(img, cls, box, color)
+        img, objects = draw(rng, h, w, _background)
+        for cls, box in objects:
             annotations.append(_annotation(len(annotations) + 1, i + 1, cls, box))
         if variant == "fog":
             img = apply_fog(img)

@@ -12,7 +12,7 @@ from typing import Callable, List, Tuple
 import cv2
 import numpy as np
 
-__all__ = ["shape_points", "draw_varied_image"]
+__all__ = ["box_iou", "shape_points", "draw_varied_image"]
 
 NUM_OBJECTS = (1, 5)  # objects per image, inclusive
 NUM_DISTRACTORS = (0, 2)  # unlabeled look-alikes per image, inclusive
@@ -79,11 +79,13 @@ def _paint(img: np.ndarray, pts: np.ndarray, colour, rng: np.random.Generator) -
         img[(mask > 0) & stripes] = colour
 
 
-def _iou(a, b) -> float:
+def box_iou(a, b) -> float:
+    """IoU of two XYXY boxes (the demo generators' overlap test)."""
     iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
     ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
     inter = iw * ih
-    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union
 
 
 def _place(kind, h, w, taken, rng, tries=20):
@@ -99,7 +101,7 @@ def _place(kind, h, w, taken, rng, tries=20):
         x0, y0 = np.floor(pts.min(0)).astype(int)
         x1, y1 = np.ceil(pts.max(0)).astype(int) + 1
         box = [int(max(x0, 0)), int(max(y0, 0)), int(min(x1, w)), int(min(y1, h))]
-        if all(_iou(box, b) < MAX_IOU for b in taken):
+        if all(box_iou(box, b) < MAX_IOU for b in taken):
             return pts, box
     return None
 
