@@ -184,8 +184,8 @@ def test_every_loader_dataset_of_a_semi_supervised_config_is_checked():
     register_datasets(cfg)
     names = dataset_names_in(cfg.dataloader)
     assert sorted(names) == [
-        "demo_clear_train.1@10",
-        "demo_clear_train.1@10-unlabeled",
+        "demo_clear_train.1@2",
+        "demo_clear_train.1@2-unlabeled",
         "demo_clear_val",
     ]
 

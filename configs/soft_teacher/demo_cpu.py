@@ -1,7 +1,9 @@
 """Soft Teacher on the project's synthetic demo set, on CPU in a few minutes: the recipe of
 bccd_10pct.py (Faster R-CNN FPN on ImageNet EfficientNet-Lite0, frozen backbone; the CPU
-pseudo-label recipe of common/cpu_recipe.py) with 10 % of the demo `train` split labeled, the
-rest unlabeled, 160 px images and 600 iterations, evaluated (teacher and student) on `val`.
+pseudo-label recipe of common/cpu_recipe.py) with 2 % of the demo `train` split labeled (4 of 240
+images), the rest unlabeled, 160 px images and 600 iterations, evaluated (teacher and student) on
+`val`. The strong view keeps the paper's colour ops, translation and erasing, without its rotation
+and shear (measured below).
 
     python tools/train_net.py --config-file configs/soft_teacher/demo_cpu.py
 
@@ -26,7 +28,10 @@ from .common.data import labeled_mapper, unlabeled_mapper
 for _key in ("dataset_name", "voc_root", "class_names", "coco_train_json", "coco_train_images"):
     del dataloader[_key]
 del dataloader["coco_test_json"], dataloader["coco_test_images"]
-dataloader.percent = 10  # % of the demo train split labeled
+# % of the demo train split labeled. With 10 % (24 images) the twin is near what all 240 labeled
+# images give at 600 iterations (57.5 vs 62.7 AP), so pseudo-labels have little to add; 2 % leaves
+# room (twin 33.5, projects/soft_teacher/README.md)
+dataloader.percent = 2
 dataloader.seed = 1  # split seed
 dataloader.demo_variant = "clear"  # labeleff.data.demo: "clear" or "varied"
 _split = dict(
@@ -47,6 +52,12 @@ dataloader.train = train_loader("${datasets.labeled.name}", labeled_mapper(_edge
 dataloader.unlabeled = unlabeled_loader(
     "${datasets.unlabeled.name}", unlabeled_mapper(_edge, _max), 4, seed=0
 )
+# demo: no rotated / sheared strong view (paper: 30 degrees each). The box projected through a
+# rotation or shear encloses the turned box, looser than the shape inside it, and the student is
+# trained on those boxes: at 2 % labeled (split seed 1) the student ends at 37.8 AP without them,
+# 35.3 with them
+dataloader.unlabeled.mapper.views.rotate = 0.0
+dataloader.unlabeled.mapper.views.shear = 0.0
 dataloader.test = detection_test_loader("${datasets.val.name}", 160, _max, num_workers=0)
 dataloader.evaluator = L(COCOEvaluator)(dataset_name="${datasets.val.name}")
 

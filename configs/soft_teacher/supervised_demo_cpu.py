@@ -1,4 +1,4 @@
-"""Supervised-only twin of demo_cpu.py: the same detector, labeled split (10 % of the demo train
+"""Supervised-only twin of demo_cpu.py: the same detector, labeled split (2 % of the demo train
 set), augmentation, labeled batch and schedule, without the unlabeled images; `tools/demo.py`
 trains it beside Soft Teacher so the main job prints both APs."""
 

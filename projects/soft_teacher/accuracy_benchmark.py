@@ -60,6 +60,13 @@ VARIANTS: Dict[str, List[str]] = {
         "model.cls_ignore_score_threshold=0.05",
     ],
 }
+# the same, with a strong view without the paper's rotation and shear (translation, colour and
+# erasing kept): a box projected through a rotation or shear encloses the turned box and is looser
+# than the object (the demo config's strong view)
+VARIANTS["frequency_no_rotation"] = VARIANTS["frequency"] + [
+    "dataloader.unlabeled.mapper.views.rotate=0",
+    "dataloader.unlabeled.mapper.views.shear=0",
+]
 FULL = "supervised_full"  # run name: the supervised twin with 100 % of the images labeled
 COUNT_KEY = "pseudo_label/boxes_per_image"
 CURVE_KEYS = (

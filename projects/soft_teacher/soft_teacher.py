@@ -71,6 +71,7 @@ class SoftTeacher(TeacherStudent):
         gmm_min_threshold: float = 0.5,
         gmm_max_threshold: float = 0.9,
         frequency_ratio: float = 0.5,
+        frequency_carry: bool = False,
         cls_ignore_score_threshold: Optional[float] = None,
         **kwargs,
     ):
@@ -104,6 +105,9 @@ class SoftTeacher(TeacherStudent):
                 `frequency_ratio` x (labeled objects of the class per image) pseudo-labels per
                 image (:class:`ClassFrequencyThresholds`; the labeled batches are counted as they
                 are trained on), clamped to [gmm_min_threshold, gmm_max_threshold].
+                `frequency_carry`: carry each class's fractional quota to the next batch, so
+                that a class rarer than one kept box per batch still gets its share
+                (`ClassFrequencyThresholds.carry_remainder`).
             cls_ignore_score_threshold: None (the paper): every sampled proposal that matches no
                 classification target is background, weighted by the teacher's background
                 probability. A float t: background proposals overlapping (IoU >= the ROI
@@ -146,6 +150,7 @@ class SoftTeacher(TeacherStudent):
                 min_threshold=gmm_min_threshold,
                 max_threshold=gmm_max_threshold,
                 default=cls_pseudo_threshold,
+                carry_remainder=frequency_carry,
             )
 
     # ---------------------------------------------------------------- teacher (weak view)

@@ -147,6 +147,7 @@ class ClassFrequencyThresholds(_PerClassThresholds):
         min_threshold: float = 0.05,
         max_threshold: float = 0.9,
         default: float = 0.9,
+        carry_remainder: bool = False,
     ):
         """
         Args:
@@ -157,13 +158,22 @@ class ClassFrequencyThresholds(_PerClassThresholds):
             min_threshold, max_threshold: clamp; a candidate above `max_threshold` is always a
                 pseudo-label (the paper's confident boxes), one at or below `min_threshold` never.
             default: the threshold of every class before any labeled image was counted.
+            carry_remainder: False: a batch keeps n = round(ratio x frequency x images) per
+                class, so a class rarer than 1 / (2 x ratio x images) per image gets n = 0 in every
+                batch and all its objects are trained as background (seen with 4 labeled demo
+                images: 1 circle, ratio 0.5, 4 unlabeled images -> 0.5 -> 0). True: the fraction
+                left over is carried to the next batch (n = floor(ratio x frequency x images +
+                carry)), so the kept count averages ratio x frequency x images for every class.
         """
         if not 0.0 < ratio:
             raise ValueError(f"ClassFrequencyThresholds: ratio must be > 0, got {ratio}")
         super().__init__(num_classes, default, min_threshold, max_threshold)
         self.ratio = ratio
+        self.carry_remainder = carry_remainder
         self.register_buffer("counts", torch.zeros(num_classes, dtype=torch.float64))
         self.register_buffer("images", torch.zeros((), dtype=torch.long))
+        # (K,) the fractional pseudo-label quota not yet kept (carry_remainder); checkpointed
+        self.register_buffer("carry", torch.zeros(num_classes, dtype=torch.float64))
 
     @torch.no_grad()
     def observe(self, gt_classes: Sequence[torch.Tensor]) -> None:
@@ -181,11 +191,19 @@ class ClassFrequencyThresholds(_PerClassThresholds):
     def update(self, scores: torch.Tensor, classes: torch.Tensor, num_images: int) -> torch.Tensor:
         """Thresholds for one unlabeled batch of `num_images` images whose candidates have
         `scores` (N,) and `classes` (N,): per class, the (n+1)-th highest score with
-        n = round(ratio x frequency x num_images), clamped. Returns the (K,) thresholds."""
+        n = round(ratio x frequency x num_images) (or its floor after adding the carried
+        remainder), clamped. Returns the (K,) thresholds."""
         if int(self.images) == 0:
             return self.thresholds
         scores, classes = scores.detach().cpu().float(), classes.cpu()
-        wanted = torch.round(self.ratio * self.frequency() * num_images).long()
+        quota = self.ratio * self.frequency() * num_images  # (K,) float64
+        if self.carry_remainder:
+            quota = quota + self.carry
+            wanted = torch.floor(quota + 1e-9)
+            self.carry.copy_((quota - wanted).clamp(min=0.0))
+            wanted = wanted.long()
+        else:
+            wanted = torch.round(quota).long()
         for k in range(self.counts.shape[0]):
             ranked = torch.sort(scores[classes == k], descending=True).values
             n = int(wanted[k])
@@ -194,4 +212,7 @@ class ClassFrequencyThresholds(_PerClassThresholds):
         return self.thresholds
 
     def extra_repr(self) -> str:
-        return f"classes={self.counts.shape[0]}, ratio={self.ratio}"
+        return (
+            f"classes={self.counts.shape[0]}, ratio={self.ratio}, "
+            f"carry_remainder={self.carry_remainder}"
+        )

@@ -1,6 +1,7 @@
 """Dataset registration of the Soft Teacher configs: partial splits and BCCD (VOC) as COCO."""
 
 import json
+import os
 
 from detectron2.data import DatasetCatalog
 
@@ -9,6 +10,8 @@ from labeleff.projects.soft_teacher.data import (
     register_voc_partial,
     soft_teacher_views,
 )
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def _coco(tmp_path, n=20):
@@ -94,3 +97,47 @@ def test_strong_view_geometric_ranges_are_arguments():
 
     assert np.allclose(_strong_box_aspects(rotate=0.0, shear=0.0, translate=0.0), 2.0)
     assert (np.abs(_strong_box_aspects() - 2.0) > 0.05).any()
+
+
+def _config_strong_box_aspects(config, draws=30):
+    """Width / height of a 40 x 20 box after the strong view a config's unlabeled mapper builds."""
+    import detectron2.data.transforms as T
+    import numpy as np
+    from detectron2.config import instantiate
+
+    from labeleff.config import load_config
+
+    cfg = load_config(os.path.join(REPO, "configs", "soft_teacher", config), [])
+    augs = T.AugmentationList(instantiate(cfg.dataloader.unlabeled.mapper.views)["strong"])
+    out = []
+    for k in range(draws):
+        np.random.seed(k)
+        aug = T.AugInput(
+            np.full((160, 160, 3), 128, np.uint8), boxes=np.array([[40.0, 60, 80, 80]])
+        )
+        augs(aug)
+        x0, y0, x1, y1 = aug.boxes[0]
+        out.append((x1 - x0) / (y1 - y0))
+    return np.array(out)
+
+
+def test_demo_strong_view_has_no_rotation_or_shear_and_bccd_keeps_the_papers():
+    """The demo config turns rotation and shear off in the loader it builds (every projected box
+    keeps its aspect, translation and resize do not change it); bccd_10pct.py keeps the paper's
+    30 degrees, which change it on some draws."""
+    import numpy as np
+
+    assert np.allclose(_config_strong_box_aspects("demo_cpu.py"), 2.0)
+    assert (np.abs(_config_strong_box_aspects("bccd_10pct.py") - 2.0) > 0.05).any()
+
+
+def test_demo_labels_four_of_its_240_train_images():
+    from labeleff.config import load_config
+    from labeleff.data import register_datasets
+
+    cfg = load_config(os.path.join(REPO, "configs", "soft_teacher", "demo_cpu.py"), [])
+    register_datasets(cfg)
+    labeled = DatasetCatalog.get(cfg.datasets.labeled.name)
+    unlabeled = DatasetCatalog.get(cfg.datasets.unlabeled.name)
+    assert len(labeled) == 4 and len(unlabeled) == 236
+    assert not {d["file_name"] for d in labeled} & {d["file_name"] for d in unlabeled}

@@ -138,3 +138,33 @@ def test_frequency_thresholds_keep_ratio_times_the_labeled_count_by_hand():
     clone = ClassFrequencyThresholds(num_classes=3)
     clone.load_state_dict(thr.state_dict())  # counts are checkpointed
     assert clone.frequency().tolist() == pytest.approx([2.0, 0.5, 0.0])
+
+
+def test_frequency_carry_gives_a_rare_class_its_share_over_batches_by_hand():
+    """One labeled circle in 4 images, ratio 0.5, 4 unlabeled images per batch: the quota is 0.5
+    boxes per batch. Rounding keeps none in every batch; carrying keeps one every second batch."""
+    from labeleff.projects.teacher_student import ClassFrequencyThresholds
+
+    scores = torch.tensor([0.7, 0.6, 0.5, 0.3, 0.2])
+    classes = torch.tensor([0, 0, 1, 1, 1])
+    labeled = [torch.tensor([0]), torch.tensor([1, 1]), torch.tensor([1]), torch.tensor([1])]
+
+    def kept_per_batch(carry):
+        thr = ClassFrequencyThresholds(num_classes=2, ratio=0.5, carry_remainder=carry)
+        thr.observe(labeled)  # per image: class 0 0.25, class 1 1.0 -> quota 0.5 and 2.0 per batch
+        kept = []
+        for _ in range(4):
+            thr.update(scores, classes, num_images=4)
+            passed = scores > thr.per_box(classes)
+            kept.append([int(passed[classes == k].sum()) for k in (0, 1)])
+        return kept, thr
+
+    rounded, _ = kept_per_batch(False)
+    assert rounded == [[0, 2]] * 4  # round(0.5) = 0: the circle is never a pseudo-label
+    carried, thr = kept_per_batch(True)
+    assert carried == [[0, 2], [1, 2], [0, 2], [1, 2]]  # 0.5 -> 0 (+0.5), 1.0 -> 1 (+0) ...
+    assert thr.carry.tolist() == pytest.approx([0.0, 0.0])
+    clone = ClassFrequencyThresholds(num_classes=2, ratio=0.5, carry_remainder=True)
+    thr.update(scores, classes, num_images=4)
+    clone.load_state_dict(thr.state_dict())  # the remainder is checkpointed
+    assert clone.carry.tolist() == pytest.approx([0.5, 0.0])

@@ -40,6 +40,7 @@ def cpu_soft_teacher(student, max_iter: int):
         gmm_min_threshold=0.05,
         gmm_max_threshold=0.9,
         frequency_ratio=0.5,  # "frequency" policy: pseudo-labels = 0.5 x labeled per-image count
+        frequency_carry=False,  # "frequency": carry each class's fractional quota to the next batch
         cls_ignore_score_threshold=0.05,  # unsure teacher boxes are not background (paper: None)
         unsup_weight_rampup_iters=0,  # paper: 0 (full unsup weight from the first step)
     )
