@@ -55,15 +55,17 @@ VARIANTS: Dict[str, List[str]] = {
         "model.score_threshold_policy=frequency",
         "model.pseudo_label_initial_score_thr=0.05",
         "model.frequency_ratio=0.5",
+        "model.frequency_carry=False",
         "model.gmm_min_threshold=0.05",
         "model.gmm_max_threshold=0.9",
         "model.cls_ignore_score_threshold=0.05",
     ],
 }
-# the same, with a strong view without the paper's rotation and shear (translation, colour and
-# erasing kept): a box projected through a rotation or shear encloses the turned box and is looser
-# than the object (the demo config's strong view)
-VARIANTS["frequency_no_rotation"] = VARIANTS["frequency"] + [
+# the demo's recipe: "frequency" with each class's fractional quota carried over batches, and a
+# strong view without the paper's rotation and shear (translation, colour and erasing kept): a box
+# projected through a rotation or shear encloses the turned box and is looser than the object
+VARIANTS["frequency_carry_no_rotation"] = VARIANTS["frequency"] + [
+    "model.frequency_carry=True",
     "dataloader.unlabeled.mapper.views.rotate=0",
     "dataloader.unlabeled.mapper.views.shear=0",
 ]

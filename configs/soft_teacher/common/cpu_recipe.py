@@ -40,7 +40,12 @@ def cpu_soft_teacher(student, max_iter: int):
         gmm_min_threshold=0.05,
         gmm_max_threshold=0.9,
         frequency_ratio=0.5,  # "frequency" policy: pseudo-labels = 0.5 x labeled per-image count
-        frequency_carry=False,  # "frequency": carry each class's fractional quota to the next batch
+        # "frequency": carry each class's fractional quota to the next batch, so a class with
+        # fewer than one pseudo-label per batch still gets its share instead of none (demo 2 %,
+        # split seed 2: 1 labeled circle -> round(0.5) = 0 circles kept, all trained as
+        # background). Demo, split seeds 1-3: student 39.1 / 33.8 / 30.4 with, 37.8 / 33.4 / 31.1
+        # without
+        frequency_carry=True,
         cls_ignore_score_threshold=0.05,  # unsure teacher boxes are not background (paper: None)
         unsup_weight_rampup_iters=0,  # paper: 0 (full unsup weight from the first step)
     )
