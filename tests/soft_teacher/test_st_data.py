@@ -71,22 +71,27 @@ def test_bccd_ten_percent_split(shared_data, tmp_path, monkeypatch):
     assert not {d["file_name"] for d in lab} & {d["file_name"] for d in unl}
 
 
-def _strong_box_aspects(draws=30, **geometric):
-    """Width / height of a 40 x 20 box after the strong view, over seeded draws."""
+def _box_aspects(strong, size, draws=30):
+    """Width / height of a (size/2.5 x size/5) box after the `strong` augmentations on a
+    size x size image, over seeded draws."""
     import detectron2.data.transforms as T
     import numpy as np
 
-    augs = T.AugmentationList(soft_teacher_views((100, 100), 200, **geometric)["strong"])
+    augs = T.AugmentationList(strong)
+    box = np.array([[0.2, 0.2, 0.6, 0.4]]) * size
     out = []
     for k in range(draws):
         np.random.seed(k)
-        aug = T.AugInput(
-            np.full((100, 100, 3), 128, np.uint8), boxes=np.array([[20.0, 20, 60, 40]])
-        )
+        aug = T.AugInput(np.full((size, size, 3), 128, np.uint8), boxes=box.copy())
         augs(aug)
         x0, y0, x1, y1 = aug.boxes[0]
         out.append((x1 - x0) / (y1 - y0))
     return np.array(out)
+
+
+def _strong_box_aspects(draws=30, **geometric):
+    """Box aspects after soft_teacher_views' strong view with the given geometric ranges."""
+    return _box_aspects(soft_teacher_views((100, 100), 200, **geometric)["strong"], 100, draws)
 
 
 def test_strong_view_geometric_ranges_are_arguments():
@@ -100,25 +105,13 @@ def test_strong_view_geometric_ranges_are_arguments():
 
 
 def _config_strong_box_aspects(config, draws=30):
-    """Width / height of a 40 x 20 box after the strong view a config's unlabeled mapper builds."""
-    import detectron2.data.transforms as T
-    import numpy as np
+    """Box aspects after the strong view a config's unlabeled mapper builds."""
     from detectron2.config import instantiate
 
     from labeleff.config import load_config
 
     cfg = load_config(os.path.join(REPO, "configs", "soft_teacher", config), [])
-    augs = T.AugmentationList(instantiate(cfg.dataloader.unlabeled.mapper.views)["strong"])
-    out = []
-    for k in range(draws):
-        np.random.seed(k)
-        aug = T.AugInput(
-            np.full((160, 160, 3), 128, np.uint8), boxes=np.array([[40.0, 60, 80, 80]])
-        )
-        augs(aug)
-        x0, y0, x1, y1 = aug.boxes[0]
-        out.append((x1 - x0) / (y1 - y0))
-    return np.array(out)
+    return _box_aspects(instantiate(cfg.dataloader.unlabeled.mapper.views)["strong"], 160, draws)
 
 
 def test_demo_strong_view_has_no_rotation_or_shear_and_bccd_keeps_the_papers():
