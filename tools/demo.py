@@ -17,6 +17,7 @@ import time
 
 import labeleff  # noqa: F401  # isort: skip
 from labeleff.config import ConfigKeyError, load_config
+from labeleff.engine.log_scope import training_log_scope
 from labeleff.engine.train_net import main, parse_args
 
 DEFAULT = "configs/soft_teacher/demo_cpu.py"
@@ -68,7 +69,8 @@ def supervised_overrides(config_file, opts):
 def run(config_file, opts, output_dir=None):
     extra = [f"train.output_dir={output_dir}"] if output_dir else []
     args = parse_args(["--config-file", config_file, *opts, *extra])
-    return main(args), load_config(config_file, args.opts)
+    with training_log_scope():  # each run logs to its own log.txt, once to stdout
+        return main(args), load_config(config_file, args.opts)
 
 
 if __name__ == "__main__":
