@@ -14,8 +14,10 @@ from detectron2.config import configurable
 from detectron2.layers import cat
 from detectron2.modeling import META_ARCH_REGISTRY
 from detectron2.structures import Instances
+from detectron2.utils.events import get_event_storage
 
 from labeleff.modeling import check_pseudo_label_roi_heads, check_pseudo_label_rpn
+from labeleff.projects.teacher_student.adaptive_thresholds import ClassFrequencyThresholds
 from labeleff.projects.teacher_student.meta_arch import TeacherStudent
 
 from .detector_parts import preprocess_images, random_proposal_boxes
@@ -43,6 +45,7 @@ class MIC(TeacherStudent):
 
     health_keys_to_check = (
         "model.score_threshold",
+        "model.score_threshold_policy",
         "model.mic_weight",
         "model.burn_in_iters",
         "train.hooks (EMAHook momentum)",
@@ -56,6 +59,10 @@ class MIC(TeacherStudent):
         mic: bool = True,
         mic_weight: float = 1.0,
         score_threshold: float = 0.8,
+        score_threshold_policy: str = "fixed",
+        frequency_ratio: float = 0.5,
+        frequency_carry: bool = True,
+        frequency_min_threshold: float = 0.05,
         nms_threshold: float = 0.5,
         mask_block_size: int = 32,
         mask_ratio: float = 0.5,
@@ -76,6 +83,14 @@ class MIC(TeacherStudent):
             mic: train the masked image consistency loss (False: base UDA / source-only).
             mic_weight: lambda of the MIC loss (PSEUDO_LABEL_LAMBDA 1.0).
             score_threshold: teacher score for a pseudo box (PSEUDO_LABEL_THRESHOLD 0.8).
+            score_threshold_policy: "fixed" (the paper: `score_threshold` for every class) or
+                "frequency": per class and target batch, the threshold that keeps
+                `frequency_ratio` x (source objects of the class per image) pseudo boxes per
+                image (:class:`ClassFrequencyThresholds`, the source batches counted as they are
+                trained on; the fractional quota carried over batches if `frequency_carry`),
+                clamped to [`frequency_min_threshold`, `score_threshold`]: a box above
+                `score_threshold` is always kept, as in the paper. For a teacher too weak on the
+                target to score any object 0.8 (the Soft Teacher CPU recipe's rule).
             nms_threshold: class-wise NMS IoU on the pseudo boxes (None: skip).
             mask_block_size, mask_ratio: b = 32 and r = 0.5 (MASKING_BLOCK_SIZE / _RATIO).
             quality_weight: "prob" (PSEUDO_LABEL_WEIGHT), "teacher" or "none".
@@ -103,6 +118,21 @@ class MIC(TeacherStudent):
         self.mic = mic
         self.mic_weight = mic_weight
         self.score_threshold = score_threshold
+        if score_threshold_policy not in ("fixed", "frequency"):
+            raise ValueError(
+                "MIC: score_threshold_policy must be 'fixed' or 'frequency', got "
+                f"{score_threshold_policy!r}"
+            )
+        self.score_thresholds = None
+        if score_threshold_policy == "frequency":
+            self.score_thresholds = ClassFrequencyThresholds(
+                student.roi_heads.num_classes,
+                ratio=frequency_ratio,
+                min_threshold=frequency_min_threshold,
+                max_threshold=score_threshold,
+                default=score_threshold,
+                carry_remainder=frequency_carry,
+            )
         self.nms_threshold = nms_threshold
         self.mask_block_size = mask_block_size
         self.mask_ratio = mask_ratio
@@ -134,7 +164,10 @@ class MIC(TeacherStudent):
 
     # ---- source ---------------------------------------------------------------------------
     def supervised_losses(self, labeled: List[dict]) -> Dict[str, torch.Tensor]:
-        """The detector's losses on the source batch, plus source-side domain losses."""
+        """The detector's losses on the source batch, plus source-side domain losses (the batch's
+        classes are counted for the "frequency" threshold policy)."""
+        if self.score_thresholds is not None:
+            self.score_thresholds.observe([x["instances"].gt_classes for x in labeled])
         if not self.domain_adaptation:
             return super().supervised_losses(labeled)
         student = self.student
@@ -184,7 +217,17 @@ class MIC(TeacherStudent):
             for u in unlabeled
         ]
         detections = [out["instances"] for out in self.teacher(inputs)]
-        return filter_pseudo_labels(detections, self.score_threshold, self.nms_threshold)
+        threshold = self.score_threshold
+        if self.score_thresholds is not None:
+            threshold = self.score_thresholds.update(
+                cat([d.scores for d in detections]),
+                cat([d.pred_classes for d in detections]),
+                len(detections),
+            ).clone()
+            storage = get_event_storage()
+            for k, thr in enumerate(threshold.tolist()):
+                storage.put_scalar(f"pseudo_label/score_threshold/class_{k}", thr)
+        return filter_pseudo_labels(detections, threshold, self.nms_threshold)
 
     def pseudo_label_losses(
         self, unlabeled: List[dict], targets: List[Instances]

@@ -154,3 +154,38 @@ def test_domain_losses_are_their_own_group_outside_the_unsupervised_weight():
         assert out[3.0][k].item() == pytest.approx(expected, rel=1e-5), k
     assert any(k.startswith("unsup/loss_mic") for k in out[1.0])
     assert not any("loss_da" in k for k in out[1.0] if not k.startswith("da/"))
+
+
+def test_frequency_policy_keeps_the_source_class_quota_of_top_teacher_boxes():
+    """Source batch: one class-0 and one class-1 object in 2 images -> 0.5 per image each, 0 for
+    class 2; with ratio 1 a 2-image target batch keeps the single highest-scored teacher box of
+    class 0 and of class 1 (the untrained teacher scores ~1/4 < 0.8) and none of class 2."""
+    model = make_mic(
+        score_threshold_policy="frequency",
+        frequency_ratio=1.0,
+        frequency_carry=False,
+        image_da=False,
+        instance_da=False,
+    )
+    items = [target_item(0), target_item(1)]
+    with EventStorage(0) as storage:
+        model.supervised_losses([source_item(0), source_item(1)])  # classes 0 and 1
+        with torch.no_grad():
+            detections = model.teacher(
+                [{"image": x["weak"]["image"], "height": 64, "width": 80} for x in items]
+            )
+        scores = torch.cat([d["instances"].scores for d in detections])
+        classes = torch.cat([d["instances"].pred_classes for d in detections])
+        pseudo = model.pseudo_label(items)
+    kept = sorted((int(c), float(s)) for p in pseudo for c, s in zip(p.gt_classes, p.gt_scores))
+    expected = sorted((k, float(scores[classes == k].max())) for k in (0, 1))
+    assert float(scores.max()) < 0.8 and (classes == 0).sum() > 1 and (classes == 1).sum() > 1
+    assert [k for k, _ in kept] == [0, 1]
+    assert [s for _, s in kept] == pytest.approx([s for _, s in expected])
+    second = torch.sort(scores[classes == 0], descending=True).values[1]  # the rank threshold
+    assert storage.latest()["pseudo_label/score_threshold/class_0"][0] == pytest.approx(second)
+
+
+def test_unknown_threshold_policy_is_rejected_by_name():
+    with pytest.raises(ValueError, match="score_threshold_policy.*'gmm'"):
+        make_mic(score_threshold_policy="gmm")

@@ -37,3 +37,17 @@ def test_images_without_confident_detections_get_empty_pseudo_labels():
     outs = filter_pseudo_labels([_det([[0, 0, 5, 5]], [0.5], [0]), _det([], [], [])], 0.8)
     assert [len(o) for o in outs] == [0, 0]
     assert outs[0].gt_boxes.tensor.shape == (0, 4)
+
+
+def test_per_class_thresholds_keep_boxes_strictly_above_their_class_threshold():
+    det = _det(
+        [[0, 0, 10, 10], [20, 20, 30, 30], [40, 40, 50, 50], [60, 60, 70, 70]],
+        [0.30, 0.31, 0.50, 0.20],
+        [0, 0, 1, 2],
+    )
+    # class 0: 0.30 is its threshold itself (the rank rule keeps only scores above it)
+    (out,) = filter_pseudo_labels([det], torch.tensor([0.30, 0.6, 0.1]), nms_threshold=None)
+    assert sorted(zip(out.gt_classes.tolist(), out.gt_scores.tolist())) == [
+        (0, pytest.approx(0.31)),
+        (2, pytest.approx(0.20)),
+    ]

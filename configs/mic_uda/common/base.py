@@ -71,6 +71,13 @@ model = L(MIC)(
     mic=True,  # MIC_ON: masked image consistency loss on the target
     mic_weight=1.0,  # lambda (PSEUDO_LABEL_LAMBDA)
     score_threshold=0.8,  # teacher score for a pseudo box (PSEUDO_LABEL_THRESHOLD)
+    # "fixed": score_threshold for every class (official); "frequency": per-class rank
+    # thresholds keeping frequency_ratio x the source objects per image, in
+    # [frequency_min_threshold, score_threshold] (not in the paper; for a weak teacher)
+    score_threshold_policy="fixed",
+    frequency_ratio=0.5,
+    frequency_carry=True,
+    frequency_min_threshold=0.05,
     nms_threshold=0.5,  # class-wise NMS on pseudo boxes (the box head's own test NMS)
     mask_block_size=32,  # b, MASKING_BLOCK_SIZE (the paper text says 64)
     mask_ratio=0.5,  # r, MASKING_RATIO: probability that a block is masked
