@@ -9,6 +9,8 @@ import logging
 import os
 from typing import Dict, List, Optional, Sequence
 
+import numpy as np
+
 from labeleff.benchmarking import (
     REPO,
     finished_run,
@@ -126,6 +128,13 @@ def read_metrics(metrics_json: str) -> Dict[str, float]:
         values = [r[key] for r in rows if key in r]
         if values:
             out[key] = mean_std(values)["mean"]
+    accuracy = [
+        float(np.mean([v for k, v in r.items() if k.startswith("da/accuracy_")]))
+        for r in rows
+        if any(k.startswith("da/accuracy_") for k in r)
+    ]
+    if accuracy:  # the last quarter of the run: has the classifier learned the domains?
+        out["da_accuracy"] = float(np.mean(accuracy[-max(1, len(accuracy) // 4) :]))
     return out
 
 
@@ -206,8 +215,8 @@ def format_table(result: dict) -> str:
     key = f"{s['model']}_AP50"
     lines = [
         "| seed | variant | target AP50 (student) | AP50 (teacher) | x source-only "
-        "| MIC loss > 0 | pseudo-boxes / image | precision@0.5 |",
-        "|---|---|---|---|---|---|---|---|",
+        "| MIC loss > 0 | pseudo-boxes / image | precision@0.5 | domain accuracy (last 25 %) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
 
     def f(v, fmt="{:.3f}"):
@@ -221,14 +230,15 @@ def format_table(result: dict) -> str:
             lines.append(
                 f"| {seed} | {v} | {f(r.get('student_AP50'))} | {f(r.get('teacher_AP50'))} | "
                 f"{f(ratio, '{:.2f}')} | {f(r.get('mic_loss_nonzero'), '{:.0%}')} | "
-                f"{f(r.get(PSEUDO_KEYS[0]), '{:.2f}')} | {f(r.get(PSEUDO_KEYS[1]), '{:.2f}')} |"
+                f"{f(r.get(PSEUDO_KEYS[0]), '{:.2f}')} | {f(r.get(PSEUDO_KEYS[1]), '{:.2f}')} | "
+                f"{f(r.get('da_accuracy'), '{:.2f}')} |"
             )
     for v, e in s["variants"].items():
         ap, ratio = e["AP50"], e.get("ratio")
         lines.append(
             f"| mean | {v} | {f(ap['mean'])} +- {f(ap['std'])} | | "
             + (f"{ratio['mean']:.2f} +- {ratio['std']:.2f}" if ratio and ratio["n"] else "-")
-            + " | | | |"
+            + " | | | | |"
         )
     if "mic_above_base_uda" in s:
         lines.append(f"\nMIC > base UDA on {s['mic_above_base_uda']} of {len(s['seeds'])} seeds")

@@ -294,15 +294,28 @@ class MIC(TeacherStudent):
         """Image- and instance-level domain losses of one domain's batch. Each is half the BCE
         mean, so source + target equals the official mean over the joint batch."""
         losses = {}
+        side = "source" if is_source else "target"
         if self.image_domain_head is not None:
             logits = self.image_domain_head([features[f] for f in self.da_in_features])
             losses["loss_da_image"] = 0.5 * image_domain_loss(logits, is_source)
+            self._log_domain_accuracy(
+                f"image_{side}", cat([x.flatten() for x in logits]), is_source
+            )
         if self.instance_domain_head is not None:
             boxes = random_proposal_boxes(proposals, self.instance_da_rois_per_image)
             if sum(len(b) for b in boxes) > 0:
                 roi_features = self.student.roi_heads.box_features(features, boxes)
                 logits = self.instance_domain_head(roi_features)
                 losses["loss_da_instance"] = 0.5 * instance_domain_loss(logits, is_source)
+                self._log_domain_accuracy(f"instance_{side}", logits, is_source)
             else:
                 losses["loss_da_instance"] = torch.zeros((), device=self.device)
         return losses
+
+    @staticmethod
+    def _log_domain_accuracy(name: str, logits: torch.Tensor, is_source: bool) -> None:
+        """`da/accuracy_<name>`: share of pixels / ROIs (logits (M,)) the domain classifier puts
+        on the right side (source: logit > 0). 0.5 all run long: it never tells the domains
+        apart, so the reversed gradient has nothing to align."""
+        right = (logits.detach() > 0) if is_source else (logits.detach() <= 0)
+        get_event_storage().put_scalar(f"da/accuracy_{name}", right.float().mean().item())

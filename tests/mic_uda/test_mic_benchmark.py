@@ -103,9 +103,11 @@ def test_read_metrics_and_summary_by_hand(tmp_path):
         ]))  # fmt: skip
         for name, ap in (("base_uda", base), ("mic", mic)):
             rows = [
-                {"iteration": 4, "unsup/loss_mic_cls": 0.0, "pseudo_label/boxes_per_image": 0.0},
+                {"iteration": 4, "unsup/loss_mic_cls": 0.0, "pseudo_label/boxes_per_image": 0.0,
+                 "da/accuracy_image_source": 0.4, "da/accuracy_image_target": 0.6},
                 {"iteration": 9, "unsup/loss_mic_cls": 0.3, "pseudo_label/boxes_per_image": 2.0,
-                 "pseudo_label/precision@0.5": 0.5},
+                 "pseudo_label/precision@0.5": 0.5,
+                 "da/accuracy_image_source": 0.9, "da/accuracy_image_target": 0.7},
                 {"iteration": 10, "student/bbox/AP50": ap, "teacher/bbox/AP50": ap + 1,
                  "student/bbox/AP": 1.0},
             ]  # fmt: skip
@@ -115,6 +117,7 @@ def test_read_metrics_and_summary_by_hand(tmp_path):
     assert r["student_AP50"] == 4.0 and r["teacher_AP50"] == 5.0 and r["student_AP"] == 1.0
     assert r["mic_loss_nonzero"] == 0.5 and r["windows"] == 2
     assert r["pseudo_label/boxes_per_image"] == 1.0 and r["pseudo_label/precision@0.5"] == 0.5
+    assert r["da_accuracy"] == pytest.approx(0.8)  # 2 windows: the last one, (0.9 + 0.7) / 2
     assert per_seed[1]["source_only"] == {"student_AP50": 2.0, "student_AP": 1.0}
     s = summarize(per_seed)
     assert s["variants"]["source_only"]["AP50"]["mean"] == 3.0
@@ -124,8 +127,16 @@ def test_read_metrics_and_summary_by_hand(tmp_path):
     assert s["variants"]["base_uda"]["ratio"]["mean"] == pytest.approx(1.125)
     assert s["mic_above_base_uda"] == 2
     table = format_table({"summary": s, "per_seed": per_seed})
-    assert "| 2 | mic | 5.000 | 6.000 | 1.25 | 50% | 1.00 | 0.50 |" in table
+    assert "| 2 | mic | 5.000 | 6.000 | 1.25 | 50% | 1.00 | 0.50 | 0.80 |" in table
+    assert "| 2 | source_only | 4.000 | - | 1.00 | - | - | - | - |" in table
     assert "MIC > base UDA on 2 of 2 seeds" in table
+
+
+def test_domain_accuracy_is_the_mean_over_the_last_quarter_of_windows(tmp_path):
+    rows = [{"iteration": i, "da/accuracy_instance_target": 0.1 * i} for i in range(8)]
+    rows.append({"iteration": 8, "bbox/AP50": 1.0})
+    r = read_metrics(_write(str(tmp_path / "m.json"), rows))
+    assert r["da_accuracy"] == pytest.approx((0.6 + 0.7) / 2)
 
 
 @pytest.mark.slow

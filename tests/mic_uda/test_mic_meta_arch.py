@@ -189,3 +189,23 @@ def test_frequency_policy_keeps_the_source_class_quota_of_top_teacher_boxes():
 def test_unknown_threshold_policy_is_rejected_by_name():
     with pytest.raises(ValueError, match="score_threshold_policy.*'gmm'"):
         make_mic(score_threshold_policy="gmm")
+
+
+def test_domain_accuracy_counts_the_side_each_logit_is_on():
+    """Output biases +10: every pixel and ROI is called "source", so the logged accuracy is 1 on
+    the source batch and 0 on the target batch."""
+    model = make_mic(mic=False)
+    with torch.no_grad():
+        for head in model.image_domain_head.heads:
+            head[-1].bias.fill_(10.0)
+        model.instance_domain_head.net[-1].bias.fill_(10.0)
+    batch = {"labeled": [source_item(0)], "unlabeled": [target_item(0)]}
+    with EventStorage(0) as storage:
+        model(batch)
+        logged = {k: v[0] for k, v in storage.latest().items() if k.startswith("da/accuracy_")}
+    assert logged == {
+        "da/accuracy_image_source": 1.0,
+        "da/accuracy_image_target": 0.0,
+        "da/accuracy_instance_source": 1.0,
+        "da/accuracy_instance_target": 0.0,
+    }
