@@ -4,8 +4,10 @@
 Faster R-CNN, source loader, iterations and target evaluation per variant, for several seeds.
 Prints per seed and mean +- std the target AP50 (student, as MIC evaluates; teacher too), the
 ratio to source-only, the share of logged windows with a non-zero MIC loss, pseudo-boxes per
-image and their precision against the hidden target labels; writes summary.json and summary.png
-(AP50 bars, weak view + pseudo-labels | masked strong view | hidden labels) into --output-dir.
+image and their precision against the hidden target labels, the domain classifiers' accuracy
+over the last quarter of the run (0.5: they never told the domains apart); writes summary.json
+and summary.png (AP50 bars, weak view + pseudo-labels | masked strong view | hidden labels) into
+--output-dir.
 coco128 -> ../shared/data/dawn_fog is the default; classes are matched by name between domains.
 
     nice -n 10 python tools/benchmark_mic.py --seeds 1,2,3 --iters 2000
