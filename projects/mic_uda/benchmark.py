@@ -128,11 +128,8 @@ def read_metrics(metrics_json: str) -> Dict[str, float]:
         values = [r[key] for r in rows if key in r]
         if values:
             out[key] = mean_std(values)["mean"]
-    accuracy = [
-        float(np.mean([v for k, v in r.items() if k.startswith("da/accuracy_")]))
-        for r in rows
-        if any(k.startswith("da/accuracy_") for k in r)
-    ]
+    per_window = [[v for k, v in r.items() if k.startswith("da/accuracy_")] for r in rows]
+    accuracy = [float(np.mean(values)) for values in per_window if values]
     if accuracy:  # the last quarter of the run: has the classifier learned the domains?
         out["da_accuracy"] = float(np.mean(accuracy[-max(1, len(accuracy) // 4) :]))
     return out

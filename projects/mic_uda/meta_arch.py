@@ -223,10 +223,8 @@ class MIC(TeacherStudent):
                 cat([d.scores for d in detections]),
                 cat([d.pred_classes for d in detections]),
                 len(detections),
-            ).clone()
-            storage = get_event_storage()
-            for k, thr in enumerate(threshold.tolist()):
-                storage.put_scalar(f"pseudo_label/score_threshold/class_{k}", thr)
+            )
+            self.score_thresholds.log("pseudo_label/score_threshold")
         return filter_pseudo_labels(detections, threshold, self.nms_threshold)
 
     def pseudo_label_losses(

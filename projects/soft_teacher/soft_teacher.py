@@ -357,12 +357,10 @@ class SoftTeacher(TeacherStudent):
         scores = cat([p.scores for p in pseudo_weak])
         classes = cat([p.gt_classes for p in pseudo_weak])
         if isinstance(self.score_thresholds, ClassFrequencyThresholds):
-            thresholds = self.score_thresholds.update(scores, classes, len(pseudo_weak))
+            self.score_thresholds.update(scores, classes, len(pseudo_weak))
         else:
-            thresholds = self.score_thresholds.update(scores, classes)
-        storage = get_event_storage()
-        for k, thr in enumerate(thresholds.tolist()):
-            storage.put_scalar(f"soft_teacher/score_threshold/class_{k}", thr)
+            self.score_thresholds.update(scores, classes)
+        self.score_thresholds.log("soft_teacher/score_threshold")
 
     @staticmethod
     def _log_target_counts(**targets: List[Instances]) -> None:

@@ -7,6 +7,7 @@ from typing import Sequence
 import numpy as np
 import torch
 from detectron2.utils import comm
+from detectron2.utils.events import get_event_storage
 from torch import nn
 
 __all__ = ["gmm_score_threshold", "ClassScoreThresholds", "ClassFrequencyThresholds"]
@@ -70,6 +71,12 @@ class _PerClassThresholds(nn.Module):
     def per_box(self, classes: torch.Tensor) -> torch.Tensor:
         """(N,) threshold of each box's class."""
         return self.thresholds.to(classes.device)[classes]
+
+    def log(self, prefix: str) -> None:
+        """Each class's current threshold as the scalar `<prefix>/class_<k>`."""
+        storage = get_event_storage()
+        for k, thr in enumerate(self.thresholds.tolist()):
+            storage.put_scalar(f"{prefix}/class_{k}", thr)
 
 
 class ClassScoreThresholds(_PerClassThresholds):
