@@ -43,6 +43,14 @@ def parse_args(argv=None):
         help="key=value overrides for the PS-MT run only (PSMT model keys, e.g. "
         "model.conf_selection=frequency)",
     )
+    p.add_argument(
+        "--supervised-opts",
+        nargs="*",
+        default=[],
+        help="key=value overrides for the supervised twin only (its model is the PS-MT run's "
+        "model.student: model.backbone.freeze_at=4 there is model.student.backbone.freeze_at=4 "
+        "in --ps-mt-opts)",
+    )
     p.add_argument("opts", nargs="*", default=[], help="extra key=value overrides for every run")
     return p.parse_args(argv)
 
@@ -62,7 +70,14 @@ def main(argv=None):
     seeds = [int(s) for s in args.seeds.split(",")]
     runs = args.runs.split(",")
     result = run_benchmark(
-        seeds, args.iters, args.output_dir, data, args.opts, runs, args.ps_mt_opts
+        seeds,
+        args.iters,
+        args.output_dir,
+        data,
+        args.opts,
+        runs,
+        args.ps_mt_opts,
+        args.supervised_opts,
     )
     print(f"{args.fraction} labeled, {args.iters} iterations, seeds {seeds}")
     print(format_table(result))

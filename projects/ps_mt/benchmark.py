@@ -152,10 +152,13 @@ def run_benchmark(
     extra: Sequence[str] = (),
     runs: Sequence[str] = ("supervised", "ps_mt"),
     ps_mt_extra: Sequence[str] = (),
+    supervised_extra: Sequence[str] = (),
 ) -> dict:
     """Train each run for each split seed (`<output_dir>/seed<k>/<run>`; a finished run, one
     whose metrics.json has the final evaluation, is reused; `extra` overrides go to every run,
-    `ps_mt_extra` to the PS-MT run only) and write
+    `ps_mt_extra` to the PS-MT run only, `supervised_extra` to the twin only: its model is the
+    PS-MT run's `model.student`, so a student key is `model.student.x` there and `model.x`
+    here) and write
     `<output_dir>/summary.json` = {"per_seed", "summary", "iters", "overrides"}."""
     per_seed = {}
     for seed in seeds:
@@ -171,6 +174,7 @@ def run_benchmark(
                     *data,
                     *extra,
                     *(ps_mt_extra if run == "ps_mt" else ()),
+                    *(supervised_extra if run == "supervised" else ()),
                 ]
                 wall = run_train_net(CONFIGS[run], overrides, out)
                 logger.info(f"seed {seed} {run}: {wall / 60:.1f} min")
@@ -179,6 +183,7 @@ def run_benchmark(
         "iters": iters,
         "overrides": [*data, *extra],
         "ps_mt_overrides": list(ps_mt_extra),
+        "supervised_overrides": list(supervised_extra),
         "per_seed": per_seed,
         "summary": summarize(per_seed),
     }

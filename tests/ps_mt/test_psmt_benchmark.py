@@ -15,6 +15,7 @@ from detectron2.data import DatasetCatalog
 from labeleff.config import load_config
 from labeleff.data import register_datasets
 from labeleff.data.segmentation_splits import split_file_for
+from labeleff.projects.ps_mt import benchmark
 from labeleff.projects.ps_mt.benchmark import data_overrides, read_run, summarize
 from labeleff.projects.ps_mt.demo import DEMO_SEG_CLASSES, make_demo_segmentation
 from labeleff.projects.ps_mt.schedule import epoch_iters_of
@@ -143,6 +144,37 @@ def test_read_run_names_a_run_without_evaluation(tmp_path):
     run = _metrics(tmp_path / "r", [{"iteration": 3, "total_loss": 1.0}])
     with pytest.raises(ValueError, match="metrics.json: no evaluation record"):
         read_run(run, "supervised")
+
+
+def test_run_specific_overrides_reach_only_their_run(tmp_path, monkeypatch):
+    seen = {}
+
+    def fake_train_net(config, overrides, out):  # records the overrides, writes a final record
+        run = os.path.basename(out)
+        seen[run] = list(overrides)
+        final = {"iteration": 7, "sem_seg/mIoU": 1.0, "sem_seg/IoU-a": 1.0}
+        if run == "ps_mt":
+            final = {"iteration": 7, "unsup/confident_ratio": 0.5}
+            final.update({f"{m}/sem_seg/{k}": 2.0 for m in ("teacher", "student")
+                          for k in ("mIoU", "IoU-a")})  # fmt: skip
+        _metrics(out, [final])
+        return 0.0
+
+    monkeypatch.setattr(benchmark, "run_train_net", fake_train_net)
+    result = benchmark.run_benchmark(
+        [3], 8, str(tmp_path), ["d=1"], ["all=1"],
+        ps_mt_extra=["model.student.x=1"], supervised_extra=["model.x=1"],
+    )  # fmt: skip
+    assert seen["supervised"][-3:] == ["d=1", "all=1", "model.x=1"]
+    assert seen["ps_mt"][-3:] == ["d=1", "all=1", "model.student.x=1"]
+    assert "model.x=1" not in seen["ps_mt"] and "model.student.x=1" not in seen["supervised"]
+    assert "train.seed=3" in seen["ps_mt"] and "dataloader.split_seed=3" in seen["supervised"]
+    assert result["supervised_overrides"] == ["model.x=1"]
+    assert result["summary"]["gain_ps_mt_ensemble"]["mean"] == 1.0
+    # finished runs are reused: a second call trains nothing
+    seen.clear()
+    benchmark.run_benchmark([3], 8, str(tmp_path), ["d=1"], ["all=1"])
+    assert seen == {}
 
 
 @pytest.mark.slow
