@@ -14,7 +14,6 @@ from torch import nn
 from labeleff.projects.teacher_student.ema import ema_update_
 from labeleff.projects.teacher_student.meta_arch import TeacherStudent
 
-from .alignment import align_logits, update_running_mean
 from .deeplab import DeepLabV3PlusSegmentor, postprocess_sem_seg
 from .ema import active_teacher_index
 from .losses import conf_ce_loss, ensemble_logits
@@ -90,8 +89,6 @@ class PSMT(TeacherStudent):
         teacher_period: int = 1,
         conf_selection: str = "threshold",
         frequency_ratio: float = 0.8,
-        distribution_alignment: bool = False,
-        alignment_momentum: float = 0.99,
     ):
         """
         Args:
@@ -115,11 +112,6 @@ class PSMT(TeacherStudent):
                 batch; the shares are counted over the labeled batches seen, `selection.py`).
                 0.8 keeps about as many pixels as the 0.6 threshold did on CamVid 1/8 (61 ->
                 90 % over training, 81 % on average).
-            distribution_alignment: not in the paper: scale the teachers' ensemble probabilities
-                by (labeled pixel share) / (running mean of the teachers' probabilities on
-                unlabeled pixels) before pseudo-labels and confidences are taken
-                (`alignment.py`), so classes the teacher under-predicts can be pseudo-labelled.
-            alignment_momentum: momentum of that running mean, per iteration.
         """
         super().__init__(
             student=student,
@@ -149,22 +141,9 @@ class PSMT(TeacherStudent):
             )
         self.conf_selection = conf_selection
         self.frequency_ratio = frequency_ratio
-        self.distribution_alignment = distribution_alignment
-        self.alignment_momentum = alignment_momentum
-        num_classes = student.sem_seg_head.predictor.out_channels
-        if self._counts_labeled_pixels:  # labeled pixels per class so far (checkpointed)
+        if conf_selection == "frequency":  # labeled pixels per class so far (checkpointed)
+            num_classes = student.sem_seg_head.predictor.out_channels
             self.register_buffer("labeled_pixel_counts", torch.zeros(num_classes))
-        if distribution_alignment:  # running mean of the teachers' class probabilities (K,)
-            self.register_buffer("teacher_class_mean", torch.zeros(num_classes))
-
-    @property
-    def _counts_labeled_pixels(self) -> bool:
-        return self.conf_selection == "frequency" or self.distribution_alignment
-
-    def labeled_prior(self) -> torch.Tensor:
-        """(K,) class frequencies of the labeled pixels seen so far."""
-        counts = self.labeled_pixel_counts
-        return counts / counts.sum().clamp(min=1.0)
 
     # --- teachers -----------------------------------------------------------------------------
     def teachers(self) -> List[nn.Module]:
@@ -208,7 +187,7 @@ class PSMT(TeacherStudent):
         images = self.student.preprocess_images(labeled)
         logits = self._student_logits(images.tensor, self.vat_labeled)
         targets = self.student.preprocess_targets(labeled)
-        if self._counts_labeled_pixels:
+        if self.conf_selection == "frequency":
             seen = targets[targets != self.student.ignore_value]
             self.labeled_pixel_counts += torch.bincount(
                 seen, minlength=len(self.labeled_pixel_counts)
@@ -236,11 +215,6 @@ class PSMT(TeacherStudent):
                 f"{tuple(weak.shape)} vs {tuple(strong.shape)}"
             )
         targets = self.ensemble().logits(weak)  # teachers predict before mixing
-        if self.distribution_alignment:
-            with torch.no_grad():
-                mean = self.teacher_class_mean
-                update_running_mean(mean, targets, self.alignment_momentum, not bool(mean.any()))
-                targets = align_logits(targets, self.labeled_prior(), mean)
         self._log_pseudo_labels(targets, unlabeled, storage)
         if self.cutmix:
             rng = np.random.default_rng(int(torch.randint(2**62, ())))
@@ -263,7 +237,9 @@ class PSMT(TeacherStudent):
         trains on."""
         if self.conf_selection == "threshold":
             return threshold_selection(confidence, self.conf_threshold)
-        return frequency_selection(confidence, pseudo, self.labeled_prior(), self.frequency_ratio)
+        counts = self.labeled_pixel_counts
+        prior = counts / counts.sum().clamp(min=1.0)
+        return frequency_selection(confidence, pseudo, prior, self.frequency_ratio)
 
     @torch.no_grad()
     def _log_pseudo_labels(self, targets: torch.Tensor, unlabeled: List[dict], storage):

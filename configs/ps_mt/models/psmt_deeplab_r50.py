@@ -42,6 +42,4 @@ model = L(PSMT)(
     teacher_period=100,  # set by each config: one epoch (teachers alternate per epoch)
     conf_selection="threshold",  # the paper; "frequency": class-balanced (ps_mt/selection.py)
     frequency_ratio=0.8,  # used by "frequency" only
-    distribution_alignment=False,  # not in the paper (ps_mt/alignment.py)
-    alignment_momentum=0.99,  # used by distribution_alignment only
 )

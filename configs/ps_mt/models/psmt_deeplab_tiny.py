@@ -43,6 +43,4 @@ model = L(PSMT)(
     teacher_period=10,
     conf_selection="threshold",
     frequency_ratio=0.8,
-    distribution_alignment=False,  # not in the paper (ps_mt/alignment.py)
-    alignment_momentum=0.99,  # used by distribution_alignment only
 )
