@@ -73,3 +73,16 @@ def test_paper_backbone_weights_are_model_zoo_names(depth, monkeypatch):
     assert loaded == [name]
     with pytest.raises(FileNotFoundError, match="missing.pkl"):
         instantiate(dict(backbone, weights="missing.pkl"))
+
+
+def test_the_cpu_recipe_s_ema_rate_does_not_reach_the_paper_configs():
+    """common/camvid.py sets the EMA keep rate on the `train` node it imports from base.py; the
+    paper configs, loaded after it in the same process, keep the official 0.996."""
+    cpu = load_config(os.path.join(REPO, "configs", "ps_mt", "camvid_1-8.py"))
+    paper = [
+        load_config(os.path.join(REPO, "configs", "ps_mt", f"{name}.py"))
+        for name in ("voc_1-8_r50", "voc_1-16_r101", "cityscapes_1-8_r50")
+    ]
+    assert cpu.train.hooks[0].momentum == 0.99
+    assert [c.train.hooks[0].momentum for c in paper] == [0.996] * 3
+    assert all(c.train.hooks[0].buffers == "ema" for c in [cpu, *paper])
