@@ -17,6 +17,7 @@ from labeleff.projects.teacher_student.meta_arch import TeacherStudent
 from .deeplab import DeepLabV3PlusSegmentor, postprocess_sem_seg
 from .ema import active_teacher_index
 from .losses import conf_ce_loss, ensemble_logits
+from .paste import paste_labeled, rare_classes
 from .perturbations import apply_cutmix, cutmix_boxes, tvat_perturbation
 from .ramps import RAMPS
 from .selection import SELECTIONS, frequency_selection, threshold_selection
@@ -89,6 +90,7 @@ class PSMT(TeacherStudent):
         teacher_period: int = 1,
         conf_selection: str = "threshold",
         frequency_ratio: float = 0.8,
+        paste_max_share: float = 0.0,
     ):
         """
         Args:
@@ -112,6 +114,9 @@ class PSMT(TeacherStudent):
                 batch; the shares are counted over the labeled batches seen, `selection.py`).
                 0.8 keeps about as many pixels as the 0.6 threshold did on CamVid 1/8 (61 ->
                 90 % over training, 81 % on average).
+            paste_max_share: > 0 pastes the labeled pixels of the classes whose labeled pixel
+                share is below it into the strong unlabeled views, with their ground truth as
+                certain Conf-CE targets (`paste.py`; not in PS-MT; 0: off, the paper).
         """
         super().__init__(
             student=student,
@@ -141,7 +146,12 @@ class PSMT(TeacherStudent):
             )
         self.conf_selection = conf_selection
         self.frequency_ratio = frequency_ratio
-        if conf_selection == "frequency":  # labeled pixels per class so far (checkpointed)
+        if not 0.0 <= paste_max_share <= 1.0:
+            raise ValueError(f"PSMT: paste_max_share must be in [0, 1], got {paste_max_share}")
+        self.paste_max_share = paste_max_share
+        self._paste_source = None  # (images, labels) of this step's labeled batch
+        if conf_selection == "frequency" or paste_max_share > 0:
+            # labeled pixels per class so far (checkpointed): the prior of both
             num_classes = student.sem_seg_head.predictor.out_channels
             self.register_buffer("labeled_pixel_counts", torch.zeros(num_classes))
 
@@ -187,7 +197,9 @@ class PSMT(TeacherStudent):
         images = self.student.preprocess_images(labeled)
         logits = self._student_logits(images.tensor, self.vat_labeled)
         targets = self.student.preprocess_targets(labeled)
-        if self.conf_selection == "frequency":
+        if self.paste_max_share > 0:
+            self._paste_source = (images.tensor.detach(), targets)
+        if hasattr(self, "labeled_pixel_counts"):
             seen = targets[targets != self.student.ignore_value]
             self.labeled_pixel_counts += torch.bincount(
                 seen, minlength=len(self.labeled_pixel_counts)
@@ -223,13 +235,31 @@ class PSMT(TeacherStudent):
             )
             partner = torch.randperm(len(unlabeled))
             strong, targets = apply_cutmix([strong, targets], boxes, partner)
+        pasted = None
+        if self.paste_max_share > 0:
+            strong, targets, pasted = self.paste_rare_classes(strong, targets, storage)
         logits = self._student_logits(strong, self.vat_unlabeled)
         mask = None  # "threshold": conf_ce_loss applies conf_threshold to its own weights
         if self.conf_selection != "threshold":
             with torch.no_grad():
                 mask = self.select_pixels(*F.softmax(targets.float(), dim=1).max(dim=1))
+                if pasted is not None:
+                    mask = mask | pasted  # certain targets: always trained on
         loss = conf_ce_loss(logits, targets, self.conf_threshold, mask)
         return {"loss_conf_ce": loss * ramp}
+
+    @torch.no_grad()
+    def paste_rare_classes(self, strong: torch.Tensor, targets: torch.Tensor, storage):
+        """(N, 3, H, W) strong views, (N, K, H, W) target logits -> both with this step's
+        labeled pixels of the rare classes pasted in, and the (N, H, W) bool pasted mask; logs
+        the pasted share of the unlabeled pixels (`unsup/pasted_ratio`)."""
+        src_images, src_labels = self._paste_source
+        classes = rare_classes(self.labeled_pixel_counts, self.paste_max_share)
+        strong, targets, pasted = paste_labeled(
+            strong, targets, src_images, src_labels, classes, self.student.ignore_value
+        )
+        storage.put_scalar("unsup/pasted_ratio", pasted.float().mean().item())
+        return strong, targets, pasted
 
     @torch.no_grad()
     def select_pixels(self, confidence: torch.Tensor, pseudo: torch.Tensor) -> torch.Tensor:

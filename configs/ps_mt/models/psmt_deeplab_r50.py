@@ -42,4 +42,5 @@ model = L(PSMT)(
     teacher_period=100,  # set by each config: one epoch (teachers alternate per epoch)
     conf_selection="threshold",  # the paper; "frequency": class-balanced (ps_mt/selection.py)
     frequency_ratio=0.8,  # used by "frequency" only
+    paste_max_share=0.0,  # off (the paper); > 0: labeled rare-class paste (ps_mt/paste.py)
 )

@@ -43,4 +43,5 @@ model = L(PSMT)(
     teacher_period=10,
     conf_selection="threshold",
     frequency_ratio=0.8,
+    paste_max_share=0.0,
 )
