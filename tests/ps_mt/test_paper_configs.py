@@ -75,9 +75,10 @@ def test_paper_backbone_weights_are_model_zoo_names(depth, monkeypatch):
         instantiate(dict(backbone, weights="missing.pkl"))
 
 
-def test_the_cpu_recipe_s_ema_rate_does_not_reach_the_paper_configs():
-    """common/camvid.py sets the EMA keep rate on the `train` node it imports from base.py; the
-    paper configs, loaded after it in the same process, keep the official 0.996."""
+def test_the_cpu_recipe_s_ema_rate_and_paste_do_not_reach_the_paper_configs():
+    """common/camvid.py sets the EMA keep rate on the `train` node it imports from base.py and
+    the rare-class paste on the model node; the paper configs, loaded after it in the same
+    process, keep the official 0.996 and no paste."""
     cpu = load_config(os.path.join(REPO, "configs", "ps_mt", "camvid_1-8.py"))
     paper = [
         load_config(os.path.join(REPO, "configs", "ps_mt", f"{name}.py"))
@@ -86,3 +87,6 @@ def test_the_cpu_recipe_s_ema_rate_does_not_reach_the_paper_configs():
     assert cpu.train.hooks[0].momentum == 0.99
     assert [c.train.hooks[0].momentum for c in paper] == [0.996] * 3
     assert all(c.train.hooks[0].buffers == "ema" for c in [cpu, *paper])
+    # the labeled rare-class paste is the CPU recipe's, not the paper's
+    assert cpu.model.paste_max_share == 0.02
+    assert [c.model.paste_max_share for c in paper] == [0.0] * 3
